@@ -1,0 +1,27 @@
+"""The exception hierarchy: every user-caused problem is a DeriveError with a short message."""
+
+from __future__ import annotations
+
+
+class DeriveError(Exception):
+    """Base class of every error derive reports to a user (exit status 2 unless stated)."""
+
+    exit_status = 2
+
+
+class SpecError(DeriveError):
+    """A spec file, built-in example name or command-line network description is invalid."""
+
+
+class UsageError(DeriveError):
+    """The command line asks for something that cannot be done."""
+
+
+class ToolMissingError(DeriveError):
+    """An optional tool (pdflatex, torch) is needed but not installed."""
+
+
+class VerificationError(DeriveError):
+    """derive's numbers and PyTorch's disagree beyond the tolerance."""
+
+    exit_status = 1

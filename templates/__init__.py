@@ -1,0 +1,1 @@
+"""Jinja templates for the Markdown and LaTeX renderers (shipped inside the wheel)."""
