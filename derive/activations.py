@@ -1,0 +1,69 @@
+"""Activation functions, each defined once as a SymPy expression of its input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Callable
+
+import sympy as sp
+
+Z = sp.Symbol("z", real=True)
+SLOPE = sp.Symbol("s", positive=True)
+OUT = sp.Symbol("a", real=True)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation: its expression in ``Z`` and how the document writes it and its derivative."""
+
+    name: str
+    expression: sp.Expr
+    latex_name: str
+    # The textbook closed form of f'(z), written with OUT = f(z) where that is the usual form;
+    # tests check it against sympy.diff(expression, Z).
+    derivative_display: sp.Expr
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(
+        "sigmoid", 1 / (1 + sp.exp(-Z)), r"\sigma", OUT * (1 - OUT)
+    ),
+    "tanh": Activation("tanh", sp.tanh(Z), r"\tanh", 1 - OUT**2),
+    "relu": Activation(
+        "relu",
+        sp.Piecewise((Z, Z > 0), (0, True)),
+        r"\operatorname{ReLU}",
+        sp.Piecewise((1, Z > 0), (0, True)),
+    ),
+    "leaky_relu": Activation(
+        "leaky_relu",
+        sp.Piecewise((Z, Z > 0), (SLOPE * Z, True)),
+        r"\operatorname{LeakyReLU}",
+        sp.Piecewise((1, Z > 0), (SLOPE, True)),
+    ),
+    "identity": Activation("identity", Z, r"\operatorname{id}", sp.Integer(1)),
+}
+
+
+def activation(name: str) -> Activation:
+    """The activation called ``name``."""
+    return ACTIVATIONS[name]
+
+
+@cache
+def derivative(name: str) -> sp.Expr:
+    """f'(z) as SymPy differentiates the activation's expression."""
+    return sp.diff(ACTIVATIONS[name].expression, Z)
+
+
+@cache
+def numeric_function(name: str) -> Callable:
+    """The activation as an mpmath function of (z, slope)."""
+    return sp.lambdify((Z, SLOPE), ACTIVATIONS[name].expression, "mpmath")
+
+
+@cache
+def numeric_derivative(name: str) -> Callable:
+    """f'(z) as an mpmath function of (z, slope), from SymPy's diff."""
+    return sp.lambdify((Z, SLOPE), derivative(name), "mpmath")

@@ -1,0 +1,235 @@
+"""Numeric forward and backward passes, written once for two arithmetics: exact/50-digit and float64."""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cache
+from typing import Callable, Sequence
+
+import sympy as sp
+
+from . import activations, losses, numbers
+from .network import Layer, Network
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """The operations a pass needs: exact-then-mpmath for the derivation, floats for long runs."""
+
+    add: Callable
+    sub: Callable
+    mul: Callable
+    div: Callable
+    sqrt: Callable
+    convert: Callable
+    module: str  # lambdify module for activations and loss terms
+
+
+EXACT = Arithmetic(
+    numbers.add, numbers.sub, numbers.mul, numbers.div, numbers.sqrt, lambda value: value, "mpmath"
+)
+FLOAT64 = Arithmetic(
+    operator.add, operator.sub, operator.mul, operator.truediv, math.sqrt, numbers.to_float, "math"
+)
+
+
+@cache
+def _lambdified(kind: str, name: str, module: str) -> Callable:
+    if kind == "activation":
+        return sp.lambdify((activations.Z, activations.SLOPE), activations.ACTIVATIONS[name].expression, module)
+    if kind == "activation'":
+        return sp.lambdify((activations.Z, activations.SLOPE), activations.derivative(name), module)
+    if kind == "loss":
+        return sp.lambdify((losses.OUT, losses.TARGET), losses.LOSSES[name].term, module)
+    return sp.lambdify((losses.OUT, losses.TARGET), losses.term_derivative(name), module)
+
+
+@dataclass
+class State:
+    """Parameter values by layer: weight rows, and a bias list, a shared scalar or None."""
+
+    weights: list[list[list]]
+    biases: list
+
+    @classmethod
+    def of(cls, network_layers: Sequence[Layer], convert: Callable) -> "State":
+        """The starting parameters of a network, converted for an arithmetic."""
+        weights = [[[convert(v) for v in row] for row in layer.weight] for layer in network_layers]
+        biases = []
+        for layer in network_layers:
+            if layer.bias_kind == "per_neuron":
+                biases.append([convert(v) for v in layer.bias])
+            elif layer.bias_kind == "shared":
+                biases.append(convert(layer.bias))
+            else:
+                biases.append(None)
+        return cls(weights, biases)
+
+
+@dataclass
+class SamplePass:
+    """One sample's values: z and a per layer, loss terms, and the backward quantities."""
+
+    z: list[list] = field(default_factory=list)
+    a: list[list] = field(default_factory=list)
+    loss_terms: list = field(default_factory=list)
+    dE_da: list[list] = field(default_factory=list)
+    da_dz: list[list] = field(default_factory=list)
+    delta: list[list] = field(default_factory=list)
+
+
+@dataclass
+class Pass:
+    """A full pass over the batch: per-sample values, the loss and the gradients."""
+
+    samples: list[SamplePass]
+    loss: object
+    loss_scale: object
+    grad_weights: list[list[list]]
+    grad_biases: list
+
+
+def bias_of(state: State, layer: int, unit: int):
+    """The bias a unit adds: its own, the layer's shared one, or None."""
+    bias = state.biases[layer]
+    if isinstance(bias, list):
+        return bias[unit]
+    return bias
+
+
+def forward(network: Network, state: State, sample_input: Sequence, arithmetic: Arithmetic) -> SamplePass:
+    """Forward pass of one sample: z = W a + b, then a = f(z), layer by layer."""
+    result = SamplePass()
+    previous = [arithmetic.convert(v) for v in sample_input]
+    for index, layer in enumerate(network.layers):
+        f = _lambdified("activation", layer.activation, arithmetic.module)
+        slope = arithmetic.convert(layer.negative_slope)
+        zs, outs = [], []
+        for j, row in enumerate(state.weights[index]):
+            z = arithmetic.convert(0)
+            for w, a in zip(row, previous):
+                z = arithmetic.add(z, arithmetic.mul(w, a))
+            bias = bias_of(state, index, j)
+            if bias is not None:
+                z = arithmetic.add(z, bias)
+            zs.append(z)
+            outs.append(_apply(f, layer.activation, z, slope, arithmetic))
+        result.z.append(zs)
+        result.a.append(outs)
+        previous = outs
+    return result
+
+
+def _apply(f: Callable, name: str, z, slope, arithmetic: Arithmetic):
+    """f(z), keeping exact values exact where the activation is piecewise linear."""
+    if arithmetic is EXACT and numbers.is_exact(z) and name in ("relu", "leaky_relu", "identity"):
+        if name == "identity" or z > 0:
+            return z
+        return 0 * z if name == "relu" else numbers.mul(slope, z)
+    return _call(f, arithmetic, z, slope)
+
+
+def loss_scale(network: Network):
+    """The factor in front of the summed loss terms: 1, or 1/(batch * outputs) for mean losses."""
+    if losses.LOSSES[network.loss].mean:
+        return Fraction(1, network.data.batch_size * network.layers[-1].out_features)
+    return Fraction(1)
+
+
+def run_pass(network: Network, state: State, arithmetic: Arithmetic) -> Pass:
+    """Forward and backward over the whole batch, with the gradients of every parameter."""
+    scale = arithmetic.convert(loss_scale(network))
+    term = _lambdified("loss", network.loss, arithmetic.module)
+    term_derivative = _lambdified("loss'", network.loss, arithmetic.module)
+    samples = []
+    loss = arithmetic.convert(0)
+    for sample_input, sample_target in zip(network.data.inputs, network.data.targets):
+        sample = forward(network, state, sample_input, arithmetic)
+        targets = [arithmetic.convert(t) for t in sample_target]
+        outputs = sample.a[-1]
+        sample.loss_terms = [_call(term, arithmetic, a, t) for a, t in zip(outputs, targets)]
+        for value in sample.loss_terms:
+            loss = arithmetic.add(loss, arithmetic.mul(scale, value))
+        _backward(network, state, sample, targets, scale, term_derivative, arithmetic)
+        samples.append(sample)
+    grad_weights, grad_biases = _gradients(network, samples, arithmetic)
+    return Pass(samples, loss, scale, grad_weights, grad_biases)
+
+
+def _call(function: Callable, arithmetic: Arithmetic, *arguments):
+    """Call a lambdified function, handing mpmath floats to the exact arithmetic's functions."""
+    if arithmetic is EXACT:
+        return function(*(numbers.to_mpf(value) for value in arguments))
+    return function(*arguments)
+
+
+def _backward(network, state, sample, targets, scale, term_derivative, arithmetic) -> None:
+    count = len(network.layers)
+    sample.dE_da = [None] * count
+    sample.da_dz = [None] * count
+    sample.delta = [None] * count
+    for index in reversed(range(count)):
+        layer = network.layers[index]
+        fprime = _lambdified("activation'", layer.activation, arithmetic.module)
+        slope = arithmetic.convert(layer.negative_slope)
+        if index == count - 1:
+            dE_da = [
+                arithmetic.mul(scale, _call(term_derivative, arithmetic, a, t))
+                for a, t in zip(sample.a[index], targets)
+            ]
+        else:
+            following = sample.delta[index + 1]
+            weights = state.weights[index + 1]
+            dE_da = []
+            for k in range(layer.out_features):
+                value = arithmetic.convert(0)
+                for m, delta in enumerate(following):
+                    value = arithmetic.add(value, arithmetic.mul(delta, weights[m][k]))
+                dE_da.append(value)
+        da_dz = [_derivative_value(fprime, layer.activation, z, slope, arithmetic) for z in sample.z[index]]
+        sample.dE_da[index] = dE_da
+        sample.da_dz[index] = da_dz
+        sample.delta[index] = [arithmetic.mul(g, d) for g, d in zip(dE_da, da_dz)]
+
+
+def _derivative_value(fprime: Callable, name: str, z, slope, arithmetic: Arithmetic):
+    if name in ("relu", "leaky_relu", "identity"):
+        if name == "identity" or z > 0:
+            return arithmetic.convert(Fraction(1))
+        return arithmetic.convert(Fraction(0)) if name == "relu" else slope
+    return _call(fprime, arithmetic, z, slope)
+
+
+def _gradients(network: Network, samples: list[SamplePass], arithmetic: Arithmetic):
+    grad_weights, grad_biases = [], []
+    for index, layer in enumerate(network.layers):
+        rows = []
+        for j in range(layer.out_features):
+            row = []
+            for k in range(layer.in_features):
+                value = arithmetic.convert(0)
+                for sample, sample_input in zip(samples, network.data.inputs):
+                    incoming = sample.a[index - 1][k] if index > 0 else arithmetic.convert(sample_input[k])
+                    value = arithmetic.add(value, arithmetic.mul(sample.delta[index][j], incoming))
+                row.append(value)
+            rows.append(row)
+        grad_weights.append(rows)
+        per_unit = []
+        for j in range(layer.out_features):
+            value = arithmetic.convert(0)
+            for sample in samples:
+                value = arithmetic.add(value, sample.delta[index][j])
+            per_unit.append(value)
+        if layer.bias_kind == "per_neuron":
+            grad_biases.append(per_unit)
+        elif layer.bias_kind == "shared":
+            value = arithmetic.convert(0)
+            for unit_gradient in per_unit:
+                value = arithmetic.add(value, unit_gradient)
+            grad_biases.append(value)
+        else:
+            grad_biases.append(None)
+    return grad_weights, grad_biases
