@@ -25,3 +25,9 @@ class VerificationError(DeriveError):
     """derive's numbers and PyTorch's disagree beyond the tolerance."""
 
     exit_status = 1
+
+
+class RenderError(DeriveError):
+    """A renderer or an external tool failed on a document derive made: a bug, not the user's input."""
+
+    exit_status = 1

@@ -1,0 +1,90 @@
+"""The command line: python -m derive [SPEC] [--format ...] [-o PATH | -o -] [--precision N] ..."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import DeriveError, UsageError
+
+EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf"}
+DEFAULT_PRECISION = 9
+MAX_PRECISION = 30
+
+EXAMPLES = """\
+examples:
+  derive                                   the seed network (built-in 'mazur') -> output/mazur.md
+  derive --format latex                    a complete LaTeX article -> output/mazur.tex
+  derive --format pdf                      the article compiled with pdflatex -> output/mazur.pdf
+  derive mazur-classic --precision 9 -o -  the original blog post's version, to stdout
+  derive my_net.toml --format json -o my_net.json
+  derive --from-torch model.py:Net --input 0.05,0.10 --target 0.01,0.99 --loss half_sse --lr 0.5
+
+built-in examples: mazur (default), mazur-classic, and the files in the package's examples folder.
+exit status: 0 done, 2 bad input, 1 internal error.
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, with examples in --help."""
+    p = argparse.ArgumentParser(
+        prog="derive",
+        description="Write one step of backpropagation out by hand, with every number, checked against PyTorch.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("spec", nargs="?", default=None, help="a spec TOML file or a built-in example name (default: mazur)")
+    p.add_argument("--format", "-f", choices=tuple(EXTENSIONS), default="markdown", help="output format (default: markdown)")
+    p.add_argument("-o", "--output", help="output path, or - for stdout (default: output/<name>.<ext>)")
+    p.add_argument("--precision", type=int, default=DEFAULT_PRECISION, help=f"digits after the decimal point (default: {DEFAULT_PRECISION})")
+    p.add_argument("--notation", choices=("mazur", "indexed"), help="symbol names (default: mazur for one hidden layer, else indexed)")
+    torch_group = p.add_argument_group("from PyTorch")
+    torch_group.add_argument("--from-torch", metavar="FILE.py:NAME", help="take the layers and weights from an nn.Module")
+    torch_group.add_argument("--input", help="input rows: values separated by ',', rows by ';'")
+    torch_group.add_argument("--target", help="target rows: values separated by ',', rows by ';'")
+    torch_group.add_argument("--loss", help="loss kind (default: half_sse)")
+    torch_group.add_argument("--lr", help="learning rate (default: 0.5)")
+    torch_group.add_argument("--steps", help="number of optimizer steps (default: 1)")
+    torch_group.add_argument("--optimizer", help="sgd or adam (default: sgd)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        run(args)
+    except DeriveError as error:
+        print(f"derive: {error}", file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug: say so briefly; DERIVE_DEBUG=1 shows the traceback
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        print(f"derive: internal error: {type(error).__name__}: {error} (set DERIVE_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run(args: argparse.Namespace) -> None:
+    """Load the network, derive it, render it and write it."""
+    from .pipeline import load_network, render
+
+    if not 0 <= args.precision <= MAX_PRECISION:
+        raise UsageError(f"--precision: expected a whole number from 0 to {MAX_PRECISION}, found {args.precision}")
+    network = load_network(args)
+    data = render(network, args.format, args.precision, args.notation)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from .output import write_atomic
+
+    path = Path(args.output) if args.output else Path("output") / f"{network.name}.{EXTENSIONS[args.format]}"
+    if path.is_dir():
+        raise UsageError(f"-o {path}: is a folder; give a file name")
+    write_atomic(path, data)
+    print(f"derive: wrote {path}", file=sys.stderr)

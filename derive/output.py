@@ -1,0 +1,72 @@
+"""Files: atomic writes (nothing is created or changed on failure) and the PDF build with pdflatex."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import RenderError, ToolMissingError
+
+PDFLATEX_RUNS = 2  # the second run settles longtable widths
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; a written document is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+SOURCE_STAMP = "derive-latex-sha256:"
+
+
+def source_stamp(latex: str) -> str:
+    """The stamp a PDF carries of the LaTeX it was compiled from, so stale PDFs can be detected."""
+    return SOURCE_STAMP + hashlib.sha256(latex.encode()).hexdigest()
+
+
+def compile_pdf(latex: str) -> tuple[bytes, str]:
+    """Run pdflatex (no shell escape) in a scratch folder; return the PDF and the log.
+
+    The PDF is reproducible: fixed dates and ID (SOURCE_DATE_EPOCH) and a stamp of its source.
+    """
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise ToolMissingError(
+            "pdflatex was not found; install TeX Live (Debian: apt-get install texlive-latex-base "
+            "texlive-latex-recommended texlive-pictures) or use --format latex"
+        )
+    with tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
+        source = Path(scratch) / "document.tex"
+        stamped = latex.replace(
+            "\\begin{document}", "\\pdfinfo{/Keywords (" + source_stamp(latex) + ")}\n\\begin{document}", 1
+        )
+        source.write_text(stamped, encoding="utf-8")
+        environment = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+        for _ in range(PDFLATEX_RUNS):
+            completed = subprocess.run(
+                [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
+                cwd=scratch,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                env=environment,
+                timeout=600,
+            )
+        log = (Path(scratch) / "document.log").read_text(encoding="latin-1", errors="replace")
+        if completed.returncode != 0 or not (Path(scratch) / "document.pdf").exists():
+            errors = [line for line in log.splitlines() if line.startswith("!")][:3]
+            raise RenderError("pdflatex failed: " + ("; ".join(errors) or "see the LaTeX output"))
+        return (Path(scratch) / "document.pdf").read_bytes(), log

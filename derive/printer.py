@@ -1,0 +1,70 @@
+"""The one LaTeX printer: derive's notation for symbols, partials and activations, with numbers put in on request."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .formatting import format_number
+from .graph import Applied, Partial
+
+
+class DerivePrinter(LatexPrinter):
+    """Prints SymPy expressions in derive's notation; with ``values``, symbols print as numbers."""
+
+    def __init__(self, names: Mapping[sp.Basic, str], precision: int, values: Mapping | None = None):
+        super().__init__({"order": "none", "mul_symbol": "dot"})
+        self.names = names
+        self.precision = precision
+        self.values = values
+        self._root: sp.Basic | None = None
+
+    def doprint(self, expr: sp.Basic) -> str:
+        """Print ``expr``; a lone number is never parenthesized."""
+        self._root = expr
+        return super().doprint(expr)
+
+    def number(self, value: object, standalone: bool = False) -> str:
+        """A value as LaTeX; negative or scientific values are parenthesized inside expressions."""
+        formatted = format_number(value, self.precision)
+        text = formatted.latex()
+        if not standalone and (formatted.negative or formatted.exponent is not None):
+            return rf"\left({text}\right)"
+        return text
+
+    def _mapped(self, expr: sp.Basic) -> str | None:
+        if self.values is not None and expr in self.values:
+            return self.number(self.values[expr], standalone=expr is self._root)
+        return None
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        mapped = self._mapped(expr)
+        if mapped is not None:
+            return mapped
+        if expr in self.names:
+            return self.names[expr]
+        return super()._print_Symbol(expr)
+
+    def _print_Partial(self, expr: Partial) -> str:
+        mapped = self._mapped(expr)
+        if mapped is not None:
+            return mapped
+        numerator = self.names.get(expr.numerator) or self._print(expr.numerator)
+        denominator = self.names.get(expr.denominator) or self._print(expr.denominator)
+        return rf"\frac{{\partial {numerator}}}{{\partial {denominator}}}"
+
+    def _print_Applied(self, expr: Applied) -> str:
+        name, argument = expr.args
+        return rf"{self.names[name]}\left({self._print(argument)}\right)"
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        if self.values is not None and expr.q != 1:
+            return super()._print_Rational(expr)
+        return super()._print_Rational(expr)
+
+
+def to_latex(expr: sp.Basic, names: Mapping, precision: int, values: Mapping | None = None) -> str:
+    """Print one expression, symbolically or with ``values`` put in."""
+    return DerivePrinter(names, precision, values).doprint(expr)

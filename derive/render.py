@@ -1,0 +1,279 @@
+"""Renderers: lay the document model out as Markdown or LaTeX through Jinja templates, or as JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Callable
+
+import jinja2
+import sympy as sp
+
+from . import numbers
+from .derivation import Block, Document, Equation, Figure, Given, Prose, Section, Table
+from .formatting import format_number
+from .printer import DerivePrinter
+from .torch_style import pytorch_listing
+
+ROW_BUDGET = 52  # estimated visible characters per display-math row before it is broken
+FORMATS = ("markdown", "latex", "json", "pdf")
+
+
+@cache
+def environment(kind: str) -> jinja2.Environment:
+    """The Jinja environment for ``markdown`` or ``latex`` templates, loaded from the package."""
+    folder = resources.files("derive.templates") / kind
+    options: dict = {}
+    if kind == "latex":
+        options = dict(
+            block_start_string="((*",
+            block_end_string="*))",
+            variable_start_string="(((",
+            variable_end_string=")))",
+            comment_start_string="((=",
+            comment_end_string="=))",
+        )
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+
+
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+MARKDOWN_SPECIALS = set("\\`*_{}[]#|<>$~&")
+
+
+def escape_latex(text: str) -> str:
+    """User or fixed text made literal for LaTeX."""
+    return "".join(LATEX_SPECIALS.get(c, c) for c in text)
+
+
+def escape_markdown(text: str) -> str:
+    """User or fixed text made literal for Markdown (and its math extension)."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text)
+
+
+def visible_width(tex: str) -> int:
+    """A rough count of the characters a LaTeX math string shows, to decide where rows break."""
+    tex = re.sub(r"\\(left|right|mathit|operatorname|quad)\b", "", tex)
+    tex = re.sub(r"\\[a-zA-Z]+", "x", tex)
+    tex = re.sub(r"[{}^_&]", "", tex)
+    return len(tex.replace(" ", ""))
+
+
+@dataclass(frozen=True)
+class Laid:
+    """The printers and the text escaper of one output format."""
+
+    escape: Callable[[str], str]
+    names: dict
+    precision: int
+    values: tuple[dict, ...]
+
+    def symbolic(self, expr: sp.Basic) -> str:
+        return DerivePrinter(self.names, self.precision).doprint(expr)
+
+    def numeric(self, expr: sp.Basic, sample: int) -> str:
+        return DerivePrinter(self.names, self.precision, self.values[sample]).doprint(expr)
+
+    def number(self, value) -> str:
+        return DerivePrinter(self.names, self.precision).number(value, standalone=True)
+
+    def rows(self, equation: Equation) -> list[str]:
+        """The rows of an aligned display: lhs = form = ... = numbers = value, long rows broken."""
+        pieces: list[tuple[str, sp.Basic | None, int | None]] = []
+        for form in equation.forms:
+            pieces.append(("=", form, None))
+        if equation.numbers is not None:
+            pieces.append(("=", equation.numbers, equation.sample))
+        texts: list[tuple[str, list[str]]] = []
+        for relation, expr, sample in pieces:
+            parts = self._parts(expr, sample)
+            if texts and " ".join(texts[-1][1]) == " ".join(parts):
+                continue
+            texts.append((relation, parts))
+        if equation.value is not None:
+            formatted = format_number(equation.value, self.precision)
+            value_tex = formatted.latex()
+            last = " ".join(texts[-1][1]) if texts else None
+            if value_tex != last:
+                relation = "=" if formatted.exact else r"\approx"
+                texts.append((relation, [value_tex]))
+        lhs = self.symbolic(equation.lhs)
+        rows = []
+        for i, (relation, parts) in enumerate(texts):
+            for j, chunk in enumerate(_pack(parts)):
+                start = lhs if i == 0 and j == 0 else ""
+                if j == 0:
+                    rows.append(f"{start} &{relation} {chunk}")
+                else:
+                    rows.append(rf"&\quad {chunk}")
+        return rows
+
+    def _parts(self, expr: sp.Basic, sample: int | None) -> list[str]:
+        """An expression printed whole, or as its top-level terms (with their signs) when too wide."""
+        whole = self.symbolic(expr) if sample is None else self.numeric(expr, sample)
+        if visible_width(whole) <= ROW_BUDGET or not isinstance(expr, (sp.Add, sp.Mul)):
+            return [whole]
+        joiner = "+" if isinstance(expr, sp.Add) else r"\cdot"
+        parts = []
+        for i, arg in enumerate(expr.args):
+            text = self.symbolic(arg) if sample is None else self.numeric(arg, sample)
+            if isinstance(expr, sp.Add) and (text.startswith("-") or text.startswith("- ")):
+                parts.append(text if i == 0 else "- " + text.lstrip("- "))
+            else:
+                parts.append(text if i == 0 else f"{joiner} {text}")
+        return parts
+
+    def prose(self, pieces: Prose) -> str:
+        """Running text with inline math for symbols and numbers."""
+        out = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                out.append(self.escape(piece))
+            elif isinstance(piece, Figure):
+                out.append("$" + format_number(piece.value, piece.decimals).latex() + "$")
+            elif isinstance(piece, Given):
+                formatted = format_number(piece.value, self.precision)
+                relation = "=" if formatted.exact else r"\approx"
+                out.append(f"${self.symbolic(piece.symbol)} {relation} {formatted.latex()}$")
+            elif isinstance(piece, tuple):
+                out.append(self.prose(piece))
+            elif isinstance(piece, sp.Basic):
+                out.append("$" + self.symbolic(piece) + "$")
+            else:
+                out.append("$" + self.number(piece) + "$")
+        return "".join(out)
+
+    def cell(self, value) -> str:
+        if isinstance(value, tuple):
+            return self.prose(value)
+        if isinstance(value, str):
+            return self.escape(value)
+        if isinstance(value, sp.Basic):
+            return "$" + self.symbolic(value) + "$"
+        return "$" + self.number(value) + "$"
+
+
+def _pack(parts: list[str]) -> list[str]:
+    rows: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current} {part}".strip()
+        if current and visible_width(candidate) > ROW_BUDGET:
+            rows.append(current)
+            current = part
+        else:
+            current = candidate
+    rows.append(current)
+    return rows
+
+
+def _view(document: Document, laid: Laid) -> dict:
+    """Everything a template needs, as strings."""
+
+    def block_view(block: Block) -> dict:
+        return {
+            "title": laid.prose(block.title),
+            "lead": laid.prose(block.lead),
+            "equations": [laid.rows(e) for e in block.equations],
+        }
+
+    def table_view(table: Table) -> dict:
+        return {
+            "header": [laid.escape(h) for h in table.header],
+            "rows": [[laid.cell(c) for c in row] for row in table.rows],
+        }
+
+    def section_view(section: Section) -> dict:
+        return {
+            "key": section.key,
+            "title": laid.escape(section.title),
+            "intro": laid.prose(section.intro),
+            "blocks": [block_view(b) for b in section.blocks],
+            "tables": [table_view(t) for t in section.tables],
+            "closing": laid.prose(section.closing),
+        }
+
+    network = document.network
+    return {
+        "title": laid.escape(network.title),
+        "source": laid.escape(network.source or network.name),
+        "precision": laid.precision,
+        "sections": [section_view(s) for s in document.sections],
+        "footnotes": [laid.prose(f) for f in document.footnotes],
+        "pytorch": pytorch_listing(document),
+    }
+
+
+def render_markdown(document: Document, precision: int) -> str:
+    """The derivation as Markdown with $...$ and $$...$$ math."""
+    laid = Laid(escape_markdown, document.names, precision, document.values)
+    return environment("markdown").get_template("document.md.j2").render(**_view(document, laid))
+
+
+def render_latex(document: Document, precision: int) -> str:
+    """The derivation as a complete LaTeX article."""
+    from .figure import network_figure
+
+    laid = Laid(escape_latex, document.names, precision, document.values)
+    view = _view(document, laid)
+    view["figure"] = network_figure(document, laid)
+    return environment("latex").get_template("document.tex.j2").render(**view)
+
+
+def render_json(document: Document) -> str:
+    """The derive-json/1 document: the first step in full, the loss history and the final state."""
+    training = document.training
+    network = document.network
+    first = training.first
+    layers = []
+    for index, layer in enumerate(network.layers):
+        layers.append(
+            {
+                "weight": _floats(training.start.weights[index]),
+                "bias": _floats(training.start.biases[index]),
+                "z": [_floats(sample.z[index]) for sample in first.samples],
+                "a": [_floats(sample.a[index]) for sample in first.samples],
+                "grad_weight": _floats(first.grad_weights[index]),
+                "grad_bias": _floats(first.grad_biases[index]) if layer.bias_trained else None,
+            }
+        )
+    final_layers = [
+        {"weight": _floats(training.final.weights[i]), "bias": _floats(training.final.biases[i])}
+        for i in range(len(network.layers))
+    ]
+    payload = {
+        "format": "derive-json/1",
+        "steps": [{"loss": numbers.to_float(first.loss), "layers": layers}],
+        "loss_history": [numbers.to_float(v) for v in training.loss_history],
+        "final": {"loss": numbers.to_float(training.final_loss), "layers": final_layers},
+    }
+    return json.dumps(payload, indent=2) + "\n"
+
+
+def _floats(value):
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return numbers.to_float(value)
