@@ -129,6 +129,10 @@ class _Builder:
             symbol = sp.Symbol(f"{parameter.symbol.name}_new", real=True)
             self.updated[parameter.symbol] = symbol
             self.names[symbol] = self.naming.updated_latex[parameter.symbol]
+        self.unit_labels: dict[sp.Symbol, sp.Symbol] = {}
+        for z, label in self.naming.unit_latex.items():
+            self.unit_labels[z] = sp.Symbol(f"unit_{z.name}")
+            self.names[self.unit_labels[z]] = label
         self.activation_names = {
             name: sp.Symbol(f"act_{name}") for name in activations.ACTIVATIONS
         }
@@ -303,8 +307,8 @@ class _Builder:
         return Block(title, self._unit_lead(unit), tuple(equations))
 
     def _unit_label(self, unit: Unit) -> sp.Symbol:
-        """The neuron's name in block titles: o1 in Mazur's notation, its activation otherwise."""
-        return unit.a
+        """The neuron's name in block titles: o_1 in Mazur's notation, its activation otherwise."""
+        return self.unit_labels[unit.z]
 
     def _unit_lead(self, unit: Unit) -> Prose:
         if unit.layer == len(self.graph.layers) - 1:

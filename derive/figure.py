@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 LAYER_GAP_CM = 4.2
 UNIT_GAP_CM = 2.0
-LABEL_VALUES_UP_TO = 4  # widest layer whose edges still carry weight values
-LABEL_NAMES_UP_TO = 6  # widest layer whose edges still carry weight names
+LABEL_VALUES_UP_TO = 2  # widest layer whose edges still carry "name = value"
+LABEL_NAMES_UP_TO = 3  # widest layer whose edges still carry weight names
 
 
 def network_figure(document: "Document", laid: "Laid") -> dict:

@@ -21,6 +21,7 @@ class Names:
     plain: dict[sp.Symbol, str]
     delta_latex: dict[sp.Symbol, str]  # keyed by the unit's z symbol
     updated_latex: dict[sp.Symbol, str]  # parameter symbol -> its name after the update
+    unit_latex: dict[sp.Symbol, str]  # keyed by the unit's z symbol: o_{1}, or a^{(2)}_{1}
     scheme: str
 
 
@@ -38,11 +39,11 @@ def names_for(graph: Graph, scheme: str | None = None) -> Names:
             f"this one has {len(graph.layers) - 1}: use --notation indexed"
         )
     builder = _mazur if scheme == "mazur" else _indexed
-    latex, plain, delta = builder(graph)
+    latex, plain, delta, units = builder(graph)
     latex[graph.learning_rate] = r"\eta"
     plain[graph.learning_rate] = "lr"
     updated = {p.symbol: _updated(latex[p.symbol]) for p in graph.parameters}
-    return Names(latex, plain, delta, updated, scheme)
+    return Names(latex, plain, delta, updated, units, scheme)
 
 
 def _updated(name: str) -> str:
@@ -53,6 +54,7 @@ def _mazur(graph: Graph):
     latex: dict = {}
     plain: dict = {}
     delta: dict = {}
+    units: dict = {}
     prefixes = ["h", "o"] if len(graph.layers) == 2 else ["o"]
     for k, x in enumerate(graph.inputs):
         latex[x], plain[x] = f"i_{{{k + 1}}}", f"i{k + 1}"
@@ -66,6 +68,7 @@ def _mazur(graph: Graph):
             latex[unit.z], plain[unit.z] = rf"\mathit{{net}}_{{{label}}}", f"net_{label}"
             latex[unit.a], plain[unit.a] = rf"\mathit{{out}}_{{{label}}}", f"out_{label}"
             delta[unit.z] = rf"\delta_{{{label}}}"
+            units[unit.z] = f"{prefix}_{{{unit.index + 1}}}"
     weight_number = bias_number = 0
     for parameter in graph.parameters:
         if parameter.kind == "weight":
@@ -74,13 +77,14 @@ def _mazur(graph: Graph):
         else:
             bias_number += 1
             latex[parameter.symbol], plain[parameter.symbol] = f"b_{{{bias_number}}}", f"b{bias_number}"
-    return latex, plain, delta
+    return latex, plain, delta, units
 
 
 def _indexed(graph: Graph):
     latex: dict = {}
     plain: dict = {}
     delta: dict = {}
+    units: dict = {}
     wide = max(len(graph.inputs), *(len(layer) for layer in graph.layers)) >= 10
     separator = "," if wide else ""
     for k, x in enumerate(graph.inputs):
@@ -95,9 +99,10 @@ def _indexed(graph: Graph):
             latex[unit.z], plain[unit.z] = f"z^{{({l})}}_{{{j}}}", f"z{l}_{j}"
             latex[unit.a], plain[unit.a] = f"a^{{({l})}}_{{{j}}}", f"a{l}_{j}"
             delta[unit.z] = rf"\delta^{{({l})}}_{{{j}}}"
+            units[unit.z] = latex[unit.a]
     for parameter in graph.parameters:
         latex[parameter.symbol], plain[parameter.symbol] = _indexed_parameter(parameter, separator)
-    return latex, plain, delta
+    return latex, plain, delta, units
 
 
 def _indexed_parameter(parameter: Parameter, separator: str) -> tuple[str, str]:

@@ -1,0 +1,42 @@
+"""Time `python -m derive` on the seed against `python -c "import sympy, jinja2"` and print the ratio.
+
+Run: python benchmarks/startup.py [--runs N]
+The goal (issue 2) is a ratio of at most 1.6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def median_seconds(command: list[str], runs: int, cwd: str) -> float:
+    """The median wall time of ``runs`` runs of ``command`` (after one warm-up run)."""
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Print both medians and their ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], args.runs, folder)
+        derive = median_seconds([sys.executable, "-m", "derive"], args.runs, folder)
+    print(f"python -c 'import sympy, jinja2': {baseline:.3f} s (median of {args.runs})")
+    print(f"python -m derive (seed, markdown): {derive:.3f} s (median of {args.runs})")
+    print(f"ratio: {derive / baseline:.2f} (goal: at most 1.6)")
+
+
+if __name__ == "__main__":
+    main()
