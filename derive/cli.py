@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 from .errors import DeriveError, UsageError
+from .options import DEFAULT_PRECISION, MAX_PRECISION, Options
 
 EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf"}
-DEFAULT_PRECISION = 9
-MAX_PRECISION = 30
 
 EXAMPLES = """\
 examples:
@@ -40,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output path, or - for stdout (default: output/<name>.<ext>)")
     p.add_argument("--precision", type=int, default=DEFAULT_PRECISION, help=f"digits after the decimal point (default: {DEFAULT_PRECISION})")
     p.add_argument("--notation", choices=("mazur", "indexed"), help="symbol names (default: mazur for one hidden layer, else indexed)")
+    p.add_argument("--only", metavar="NAMES", help="derive only these parameters in full, e.g. w5,b1 (the rest appear in the summary table)")
+    p.add_argument("--style", choices=("scalar", "matrix"), default="scalar", help="scalar chains (default) or the same step in matrix form")
+    p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
     torch_group = p.add_argument_group("from PyTorch")
     torch_group.add_argument("--from-torch", metavar="FILE.py:NAME", help="take the layers and weights from an nn.Module")
     torch_group.add_argument("--input", help="input rows: values separated by ',', rows by ';'")
@@ -76,7 +78,15 @@ def run(args: argparse.Namespace) -> None:
     if not 0 <= args.precision <= MAX_PRECISION:
         raise UsageError(f"--precision: expected a whole number from 0 to {MAX_PRECISION}, found {args.precision}")
     network = load_network(args)
-    data = render(network, args.format, args.precision, args.notation)
+    options = Options(
+        format=args.format,
+        precision=args.precision,
+        notation=args.notation,
+        only=tuple(name.strip() for name in args.only.split(",") if name.strip()) if args.only else (),
+        style=args.style,
+        verify=args.verify,
+    )
+    data = render(network, options)
     if args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .network import Network
+from .options import Options
 
 
 def load_network(args: argparse.Namespace) -> Network:
@@ -18,18 +19,21 @@ def load_network(args: argparse.Namespace) -> Network:
     return load_spec(args.spec or "mazur")
 
 
-def render(network: Network, kind: str, precision: int, notation: str | None = None) -> bytes:
+def render(network: Network, options: Options) -> bytes:
     """Derive ``network`` and render it as markdown, latex, json or pdf."""
     from . import render as renderers
+    from .training import train
+
+    training = train(network)
+    if options.format == "json":
+        return renderers.render_json(network, training).encode()
     from .derivation import build_document
 
-    document = build_document(network, notation)
-    if kind == "json":
-        return renderers.render_json(document).encode()
-    if kind == "markdown":
-        return renderers.render_markdown(document, precision).encode()
-    latex = renderers.render_latex(document, precision)
-    if kind == "latex":
+    document = build_document(network, options.notation, training)
+    if options.format == "markdown":
+        return renderers.render_markdown(document, options.precision).encode()
+    latex = renderers.render_latex(document, options.precision)
+    if options.format == "latex":
         return latex.encode()
     from .output import compile_pdf
 

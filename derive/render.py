@@ -15,6 +15,8 @@ import sympy as sp
 from . import numbers
 from .derivation import Block, Document, Equation, Figure, Given, Prose, Section, Table
 from .formatting import format_number
+from .network import Network
+from .training import Training
 from .printer import DerivePrinter
 from .torch_style import pytorch_listing
 
@@ -241,10 +243,14 @@ def render_latex(document: Document, precision: int) -> str:
     return environment("latex").get_template("document.tex.j2").render(**view)
 
 
-def render_json(document: Document) -> str:
-    """The derive-json/1 document: the first step in full, the loss history and the final state."""
-    training = document.training
-    network = document.network
+def render_json(network: Network | Document, training: Training | None = None) -> str:
+    """The derive-json/1 document: the first step in full, the loss history and the final state.
+
+    Pass a network and its training, or a built Document (which holds both).
+    """
+    if isinstance(network, Document):
+        network, training = network.network, network.training
+    assert training is not None
     first = training.first
     layers = []
     for index, layer in enumerate(network.layers):
