@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .formatting import format_number
 
 if TYPE_CHECKING:
-    from .derivation import Document
+    from .document import Document
     from .render import Laid
 
 LAYER_GAP_CM = 4.2

@@ -9,6 +9,7 @@ from fractions import Fraction
 from functools import cache
 from typing import Callable, Sequence
 
+import mpmath
 import sympy as sp
 
 from . import activations, losses, numbers
@@ -36,15 +37,29 @@ FLOAT64 = Arithmetic(
 )
 
 
+def _safe_exp(x: float) -> float:
+    """math.exp that overflows to infinity instead of raising, so 1/(1 + e^800) is 0.0 as in PyTorch."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 @cache
-def _lambdified(kind: str, name: str, module: str) -> Callable:
-    if kind == "activation":
-        return sp.lambdify((activations.Z, activations.SLOPE), activations.ACTIVATIONS[name].expression, module)
-    if kind == "activation'":
-        return sp.lambdify((activations.Z, activations.SLOPE), activations.derivative(name), module)
-    if kind == "loss":
-        return sp.lambdify((losses.OUT, losses.TARGET), losses.LOSSES[name].term, module)
-    return sp.lambdify((losses.OUT, losses.TARGET), losses.term_derivative(name), module)
+def activation_function(name: str, module: str) -> Callable:
+    """f(z, slope) for an arithmetic's lambdify module."""
+    modules = [{"exp": _safe_exp}, "math"] if module == "math" else module
+    return sp.lambdify((activations.Z, activations.SLOPE), activations.ACTIVATIONS[name].expression, modules)
+
+
+@cache
+def activation_slope(name: str, module: str) -> Callable:
+    """f'(z, a, slope): SymPy's diff in exact arithmetic; in float64 the closed form in a = f(z).
+
+    The closed form (a(1 - a), 1 - a^2, ...) cannot overflow where e^(-z) would; tests check that
+    it equals the diff.
+    """
+    arguments = (activations.Z, activations.OUT, activations.SLOPE)
+    if module == "math":
+        return sp.lambdify(arguments, activations.ACTIVATIONS[name].derivative_display, "math")
+    return sp.lambdify(arguments, activations.derivative(name), module)
 
 
 @dataclass
@@ -79,6 +94,8 @@ class SamplePass:
     dE_da: list[list] = field(default_factory=list)
     da_dz: list[list] = field(default_factory=list)
     delta: list[list] = field(default_factory=list)
+    output_gradient: list = field(default_factory=list)  # dE/da of the last layer, scale included
+    softmax: list = field(default_factory=list)  # cross-entropy only
 
 
 @dataclass
@@ -105,7 +122,7 @@ def forward(network: Network, state: State, sample_input: Sequence, arithmetic: 
     result = SamplePass()
     previous = [arithmetic.convert(v) for v in sample_input]
     for index, layer in enumerate(network.layers):
-        f = _lambdified("activation", layer.activation, arithmetic.module)
+        f = activation_function(layer.activation, arithmetic.module)
         slope = arithmetic.convert(layer.negative_slope)
         zs, outs = [], []
         for j, row in enumerate(state.weights[index]):
@@ -123,40 +140,79 @@ def forward(network: Network, state: State, sample_input: Sequence, arithmetic: 
     return result
 
 
+PIECEWISE_LINEAR = ("relu", "leaky_relu", "identity")
+
+
 def _apply(f: Callable, name: str, z, slope, arithmetic: Arithmetic):
     """f(z), keeping exact values exact where the activation is piecewise linear."""
-    if arithmetic is EXACT and numbers.is_exact(z) and name in ("relu", "leaky_relu", "identity"):
+    if arithmetic is EXACT and numbers.is_exact(z) and name in PIECEWISE_LINEAR:
         if name == "identity" or z > 0:
             return z
-        return 0 * z if name == "relu" else numbers.mul(slope, z)
+        return Fraction(0) if name == "relu" else numbers.mul(slope, z)
     return _call(f, arithmetic, z, slope)
 
 
-def loss_scale(network: Network):
-    """The factor in front of the summed loss terms: 1, or 1/(batch * outputs) for mean losses."""
+def loss_scale(network: Network) -> Fraction:
+    """The factor in front of the summed loss terms: 1, 1/(batch * outputs) for mean losses, 1/batch for cross-entropy."""
+    batch = network.data.batch_size
+    if network.loss == "cross_entropy":
+        return Fraction(1, batch)
     if losses.LOSSES[network.loss].mean:
-        return Fraction(1, network.data.batch_size * network.layers[-1].out_features)
+        return Fraction(1, batch * network.layers[-1].out_features)
     return Fraction(1)
+
+
+def target_row(network: Network, sample: int) -> list:
+    """The targets of one sample as numbers; a class index becomes its one-hot row."""
+    target = network.data.targets[sample]
+    if isinstance(target, int):
+        return [Fraction(int(k == target)) for k in range(network.layers[-1].out_features)]
+    return list(target)
 
 
 def run_pass(network: Network, state: State, arithmetic: Arithmetic) -> Pass:
     """Forward and backward over the whole batch, with the gradients of every parameter."""
     scale = arithmetic.convert(loss_scale(network))
-    term = _lambdified("loss", network.loss, arithmetic.module)
-    term_derivative = _lambdified("loss'", network.loss, arithmetic.module)
     samples = []
     loss = arithmetic.convert(0)
-    for sample_input, sample_target in zip(network.data.inputs, network.data.targets):
+    for s, sample_input in enumerate(network.data.inputs):
         sample = forward(network, state, sample_input, arithmetic)
-        targets = [arithmetic.convert(t) for t in sample_target]
-        outputs = sample.a[-1]
-        sample.loss_terms = [_call(term, arithmetic, a, t) for a, t in zip(outputs, targets)]
+        targets = [arithmetic.convert(t) for t in target_row(network, s)]
+        if network.loss == "cross_entropy":
+            _softmax_cross_entropy(sample, targets, scale, arithmetic)
+        else:
+            _elementwise_loss(network.loss, sample, targets, scale, arithmetic)
         for value in sample.loss_terms:
             loss = arithmetic.add(loss, arithmetic.mul(scale, value))
-        _backward(network, state, sample, targets, scale, term_derivative, arithmetic)
+        _backward(network, state, sample, arithmetic)
         samples.append(sample)
     grad_weights, grad_biases = _gradients(network, samples, arithmetic)
     return Pass(samples, loss, scale, grad_weights, grad_biases)
+
+
+def _elementwise_loss(name: str, sample: SamplePass, targets: list, scale, arithmetic: Arithmetic) -> None:
+    term = losses.numeric_term(name, arithmetic.module)
+    slope = losses.numeric_term_derivative(name, arithmetic.module)
+    outputs = sample.a[-1]
+    sample.loss_terms = [_call(term, arithmetic, a, t) for a, t in zip(outputs, targets)]
+    sample.output_gradient = [arithmetic.mul(scale, _call(slope, arithmetic, a, t)) for a, t in zip(outputs, targets)]
+
+
+def _softmax_cross_entropy(sample: SamplePass, targets: list, scale, arithmetic: Arithmetic) -> None:
+    """p = softmax(a); the loss term is -sum y_k log p_k; dE/da_j = scale (p_j sum_k y_k - y_j)."""
+    outputs = [numbers.to_mpf(a) if arithmetic is EXACT else a for a in sample.a[-1]]
+    exp, log = (mpmath.exp, mpmath.log) if arithmetic is EXACT else (math.exp, math.log)
+    largest = max(outputs)  # shifting by the largest output keeps exp from overflowing
+    shifted = [exp(a - largest) for a in outputs]
+    total = sum(shifted)
+    sample.softmax = [e / total for e in shifted]
+    log_total = log(total)
+    log_p = [a - largest - log_total for a in outputs]
+    sample.loss_terms = [arithmetic.mul(arithmetic.convert(-1), arithmetic.mul(y, lp)) for y, lp in zip(targets, log_p)]
+    target_sum = numbers.total(targets) if arithmetic is EXACT else sum(targets)
+    sample.output_gradient = [
+        arithmetic.mul(scale, arithmetic.sub(arithmetic.mul(p, target_sum), y)) for p, y in zip(sample.softmax, targets)
+    ]
 
 
 def _call(function: Callable, arithmetic: Arithmetic, *arguments):
@@ -166,20 +222,17 @@ def _call(function: Callable, arithmetic: Arithmetic, *arguments):
     return function(*arguments)
 
 
-def _backward(network, state, sample, targets, scale, term_derivative, arithmetic) -> None:
+def _backward(network: Network, state: State, sample: SamplePass, arithmetic: Arithmetic) -> None:
     count = len(network.layers)
     sample.dE_da = [None] * count
     sample.da_dz = [None] * count
     sample.delta = [None] * count
     for index in reversed(range(count)):
         layer = network.layers[index]
-        fprime = _lambdified("activation'", layer.activation, arithmetic.module)
+        fprime = activation_slope(layer.activation, arithmetic.module)
         slope = arithmetic.convert(layer.negative_slope)
         if index == count - 1:
-            dE_da = [
-                arithmetic.mul(scale, _call(term_derivative, arithmetic, a, t))
-                for a, t in zip(sample.a[index], targets)
-            ]
+            dE_da = list(sample.output_gradient)
         else:
             following = sample.delta[index + 1]
             weights = state.weights[index + 1]
@@ -189,18 +242,22 @@ def _backward(network, state, sample, targets, scale, term_derivative, arithmeti
                 for m, delta in enumerate(following):
                     value = arithmetic.add(value, arithmetic.mul(delta, weights[m][k]))
                 dE_da.append(value)
-        da_dz = [_derivative_value(fprime, layer.activation, z, slope, arithmetic) for z in sample.z[index]]
+        da_dz = [
+            _derivative_value(fprime, layer.activation, z, a, slope, arithmetic)
+            for z, a in zip(sample.z[index], sample.a[index])
+        ]
         sample.dE_da[index] = dE_da
         sample.da_dz[index] = da_dz
         sample.delta[index] = [arithmetic.mul(g, d) for g, d in zip(dE_da, da_dz)]
 
 
-def _derivative_value(fprime: Callable, name: str, z, slope, arithmetic: Arithmetic):
-    if name in ("relu", "leaky_relu", "identity"):
+def _derivative_value(fprime: Callable, name: str, z, a, slope, arithmetic: Arithmetic):
+    """f'(z); piecewise-linear activations take PyTorch's value at z = 0 (the left branch: 0 or slope)."""
+    if name in PIECEWISE_LINEAR:
         if name == "identity" or z > 0:
             return arithmetic.convert(Fraction(1))
         return arithmetic.convert(Fraction(0)) if name == "relu" else slope
-    return _call(fprime, arithmetic, z, slope)
+    return _call(fprime, arithmetic, z, a, slope)
 
 
 def _gradients(network: Network, samples: list[SamplePass], arithmetic: Arithmetic):

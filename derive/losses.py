@@ -1,4 +1,4 @@
-"""Loss functions: each elementwise term is defined once as a SymPy expression."""
+"""Loss functions: each elementwise term is defined once as a SymPy expression; cross-entropy via softmax."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sympy as sp
 
 OUT = sp.Symbol("a", real=True)
 TARGET = sp.Symbol("y", real=True)
+BCE_LOG_FLOOR = -100  # nn.BCELoss clamps each log at -100
+BCE_EPSILON = sp.Rational(1, 10**12)  # nn.BCELoss's backward divides by max(a(1 - a), 1e-12)
 
 
 @dataclass(frozen=True)
@@ -17,9 +19,12 @@ class Loss:
     """E = scale * (sum of term(a, y) over the batch and the outputs)."""
 
     name: str
-    term: sp.Expr
-    mean: bool  # scale is 1/(batch * outputs) when True, else 1
+    term: sp.Expr | None  # None for cross_entropy, which is not elementwise
+    mean: bool  # scale is 1/(batch * outputs) when True, else 1 (cross_entropy: 1/batch)
     description: str
+    # PyTorch's own backward formula where it differs from the plain derivative at the edges;
+    # tests check it equals sympy.diff(term, OUT) wherever no clamp applies.
+    torch_derivative: sp.Expr | None = None
 
 
 LOSSES: dict[str, Loss] = {
@@ -29,21 +34,26 @@ LOSSES: dict[str, Loss] = {
         False,
         "half the sum of squared errors over the batch and the outputs",
     ),
-    "sse": Loss("sse", (TARGET - OUT) ** 2, False, "the sum of squared errors"),
-    "mse": Loss(
-        "mse", (TARGET - OUT) ** 2, True, "the mean of squared errors over all elements (nn.MSELoss)"
-    ),
+    "sse": Loss("sse", (TARGET - OUT) ** 2, False, "the sum of squared errors over the batch and the outputs"),
+    "mse": Loss("mse", (TARGET - OUT) ** 2, True, "the mean of the squared errors over all elements (nn.MSELoss)"),
     "bce": Loss(
         "bce",
         -(TARGET * sp.log(OUT) + (1 - TARGET) * sp.log(1 - OUT)),
         True,
         "the mean binary cross-entropy over all elements (nn.BCELoss)",
+        (OUT - TARGET) / sp.Max(OUT * (1 - OUT), BCE_EPSILON),
+    ),
+    "cross_entropy": Loss(
+        "cross_entropy",
+        None,
+        True,
+        "the cross-entropy of the softmax of the last layer's output, averaged over the batch (nn.CrossEntropyLoss)",
     ),
 }
 
 
 def loss(name: str) -> Loss:
-    """The elementwise loss called ``name``."""
+    """The loss called ``name``."""
     return LOSSES[name]
 
 
@@ -53,13 +63,31 @@ def term_derivative(name: str) -> sp.Expr:
     return sp.diff(LOSSES[name].term, OUT)
 
 
-@cache
-def numeric_term(name: str) -> Callable:
-    """The term as an mpmath function of (a, y)."""
-    return sp.lambdify((OUT, TARGET), LOSSES[name].term, "mpmath")
+def _clamped_log(module: str) -> Callable:
+    import math
+
+    import mpmath
+
+    if module == "math":
+        return lambda x: max(math.log(x), BCE_LOG_FLOOR) if x > 0 else float(BCE_LOG_FLOOR)
+    return lambda x: max(mpmath.log(x), BCE_LOG_FLOOR) if x > 0 else mpmath.mpf(BCE_LOG_FLOOR)
 
 
 @cache
-def numeric_term_derivative(name: str) -> Callable:
-    """d term / d a as an mpmath function of (a, y)."""
-    return sp.lambdify((OUT, TARGET), term_derivative(name), "mpmath")
+def numeric_term(name: str, module: str) -> Callable:
+    """term(a, y) for a lambdify module, with nn.BCELoss's clamped log for bce."""
+    modules = [{"log": _clamped_log(module)}, module] if name == "bce" else module
+    return sp.lambdify((OUT, TARGET), LOSSES[name].term, modules)
+
+
+@cache
+def numeric_term_derivative(name: str, module: str) -> Callable:
+    """d term / d a for a lambdify module: SymPy's diff, or PyTorch's clamped formula for bce."""
+    spec = LOSSES[name]
+    expression = spec.torch_derivative if spec.torch_derivative is not None else term_derivative(name)
+    return sp.lambdify((OUT, TARGET), expression, module)
+
+
+def bce_is_clamped(a, y) -> bool:
+    """True where nn.BCELoss's clamps change the value or the gradient at output a."""
+    return a * (1 - a) < 1e-12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from .network import Network
 from .options import Options
@@ -15,6 +16,9 @@ def load_network(args: argparse.Namespace) -> Network:
 
         return network_from_torch_arguments(args)
     from .spec import load_spec
+    from .torch_cli import reject_torch_options  # imports no torch
+
+    reject_torch_options(args)
 
     return load_spec(args.spec or "mazur")
 
@@ -26,10 +30,22 @@ def render(network: Network, options: Options) -> bytes:
 
     training = train(network)
     if options.format == "json":
-        return renderers.render_json(network, training).encode()
-    from .derivation import build_document
+        text = renderers.render_json(network, training)
+        if options.verify:
+            from .verification import add_verification_to_json
 
-    document = build_document(network, options.notation, training)
+            text = add_verification_to_json(text, network, training)
+        return text.encode()
+    from .derivation import build_document
+    from .torch_cli import with_provenance
+
+    document = build_document(network, options.notation, training, options.only, options.style)
+    document = with_provenance(document)
+    if options.verify:  # imports torch; a disagreement raises VerificationError before any file is written
+        from .verification import verification_section
+
+        section = verification_section(network, training, options.notation)
+        document = replace(document, sections=document.sections + (section,))
     if options.format == "markdown":
         return renderers.render_markdown(document, options.precision).encode()
     latex = renderers.render_latex(document, options.precision)

@@ -15,11 +15,12 @@ class DerivePrinter(LatexPrinter):
     """Prints SymPy expressions in derive's notation; with ``values``, symbols print as numbers."""
 
     def __init__(self, names: Mapping[sp.Basic, str], precision: int, values: Mapping | None = None):
-        super().__init__({"order": "none", "mul_symbol": "dot"})
+        super().__init__({"order": "none", "mul_symbol": "dot", "mat_str": "bmatrix", "mat_delim": ""})
         self.names = names
         self.precision = precision
         self.values = values
         self._root: sp.Basic | None = None
+        self._matrix_depth = 0
 
     def doprint(self, expr: sp.Basic) -> str:
         """Print ``expr``; a lone number is never parenthesized."""
@@ -36,7 +37,7 @@ class DerivePrinter(LatexPrinter):
 
     def _mapped(self, expr: sp.Basic) -> str | None:
         if self.values is not None and expr in self.values:
-            return self.number(self.values[expr], standalone=expr is self._root)
+            return self.number(self.values[expr], standalone=expr is self._root or self._matrix_depth > 0)
         return None
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
@@ -59,10 +60,20 @@ class DerivePrinter(LatexPrinter):
         name, argument = expr.args
         return rf"{self.names[name]}\left({self._print(argument)}\right)"
 
-    def _print_Rational(self, expr: sp.Rational) -> str:
-        if self.values is not None and expr.q != 1:
-            return super()._print_Rational(expr)
-        return super()._print_Rational(expr)
+    def _print_MatrixBase(self, expr) -> str:
+        self._matrix_depth += 1  # entries of a matrix stand alone: no parentheses around negatives
+        try:
+            return super()._print_MatrixBase(expr)
+        finally:
+            self._matrix_depth -= 1
+
+    def _print_MatrixOp(self, expr) -> str:
+        joiner = f" {expr.operator} " if expr.operator else " "
+        parts = []
+        for operand in expr.operands:
+            text = self._print(operand)
+            parts.append(rf"\left({text}\right)" if isinstance(operand, sp.Add) else text)
+        return joiner.join(parts)
 
 
 def to_latex(expr: sp.Basic, names: Mapping, precision: int, values: Mapping | None = None) -> str:

@@ -13,7 +13,8 @@ import jinja2
 import sympy as sp
 
 from . import numbers
-from .derivation import Block, Document, Equation, Figure, Given, Prose, Section, Table
+from .document import Block, Chart, Document, Equation, Figure, Given, Prose, Section, Table
+from .matrix_form import MatrixOp
 from .formatting import format_number
 from .network import Network
 from .training import Training
@@ -76,10 +77,21 @@ def escape_markdown(text: str) -> str:
 
 def visible_width(tex: str) -> int:
     """A rough count of the characters a LaTeX math string shows, to decide where rows break."""
+    tex = MATRIX.sub(lambda match: "x" * _matrix_width(match.group(1)), tex)
     tex = re.sub(r"\\(left|right|mathit|operatorname|quad)\b", "", tex)
     tex = re.sub(r"\\[a-zA-Z]+", "x", tex)
     tex = re.sub(r"[{}^_&]", "", tex)
     return len(tex.replace(" ", ""))
+
+
+MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
+
+
+def _matrix_width(body: str) -> int:
+    rows = [row.split("&") for row in body.split("\\\\")]
+    columns = max(len(row) for row in rows)
+    widths = [max(visible_width(row[c]) if c < len(row) else 0 for row in rows) for c in range(columns)]
+    return sum(widths) + 2 * columns
 
 
 @dataclass(frozen=True)
@@ -134,11 +146,14 @@ class Laid:
     def _parts(self, expr: sp.Basic, sample: int | None) -> list[str]:
         """An expression printed whole, or as its top-level terms (with their signs) when too wide."""
         whole = self.symbolic(expr) if sample is None else self.numeric(expr, sample)
-        if visible_width(whole) <= ROW_BUDGET or not isinstance(expr, (sp.Add, sp.Mul)):
+        if visible_width(whole) <= ROW_BUDGET or not isinstance(expr, (sp.Add, sp.Mul, MatrixOp)):
             return [whole]
-        joiner = "+" if isinstance(expr, sp.Add) else r"\cdot"
+        if isinstance(expr, MatrixOp):
+            joiner, operands = expr.operator, expr.operands
+        else:
+            joiner, operands = ("+" if isinstance(expr, sp.Add) else r"\cdot"), expr.args
         parts = []
-        for i, arg in enumerate(expr.args):
+        for i, arg in enumerate(operands):
             text = self.symbolic(arg) if sample is None else self.numeric(arg, sample)
             if isinstance(expr, sp.Add) and (text.startswith("-") or text.startswith("- ")):
                 parts.append(text if i == 0 else "- " + text.lstrip("- "))
@@ -214,6 +229,7 @@ def _view(document: Document, laid: Laid) -> dict:
             "blocks": [block_view(b) for b in section.blocks],
             "tables": [table_view(t) for t in section.tables],
             "closing": laid.prose(section.closing),
+            "chart": chart_view(section.chart) if section.chart else None,
         }
 
     network = document.network
@@ -224,6 +240,18 @@ def _view(document: Document, laid: Laid) -> dict:
         "sections": [section_view(s) for s in document.sections],
         "footnotes": [laid.prose(f) for f in document.footnotes],
         "pytorch": pytorch_listing(document),
+    }
+
+
+def chart_view(chart: Chart) -> dict:
+    """The loss curve as coordinates for pgfplots and as categories and values for a Mermaid chart."""
+    return {
+        "coordinates": " ".join(f"({step},{loss:.10g})" for step, loss in zip(chart.steps, chart.losses)),
+        "log": chart.log_scale,
+        "steps": ", ".join(str(step) for step in chart.steps),
+        "losses": ", ".join(f"{loss:.6g}" for loss in chart.losses),
+        "first": chart.steps[0],
+        "last": chart.steps[-1],
     }
 
 

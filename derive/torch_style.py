@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from . import numbers
 
 if TYPE_CHECKING:
-    from .derivation import Document
+    from .document import Document
 
 TORCH_PRECISION = 4
 
