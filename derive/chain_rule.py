@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .graph import Graph
+from .graph import local_derivative, Graph
 from .network import Network
 
 
@@ -22,13 +22,13 @@ def symbolic_gradients(graph: Graph, scale: sp.Rational = sp.Integer(1)) -> dict
             if index == len(graph.layers) - 1:
                 d_out = sp.diff(loss, unit.a)
             else:
-                d_out = sp.Add(*(adjoint[c.z] * sp.diff(c.net, unit.a) for c in graph.layers[index + 1]))
+                d_out = sp.Add(*(adjoint[c.z] * local_derivative(c.net, unit.a) for c in graph.layers[index + 1]))
             local = sp.diff(unit.out_expression, unit.z)
             adjoint[unit.z] = d_out * local
     gradients = {}
     for parameter in graph.parameters:
         consumers = graph.parameter_consumers(parameter)
-        gradients[parameter.symbol] = sp.Add(*(adjoint[c.z] * sp.diff(c.net, parameter.symbol) for c in consumers))
+        gradients[parameter.symbol] = sp.Add(*(adjoint[c.z] * local_derivative(c.net, parameter.symbol) for c in consumers))
     return gradients
 
 

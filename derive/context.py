@@ -11,7 +11,7 @@ import sympy as sp
 from . import activations
 from .errors import UsageError
 from .forward_backward import target_row
-from .graph import Graph, Parameter, Partial, Unit, build_graph
+from .graph import local_derivative, Graph, Parameter, Partial, Unit, build_graph
 from .network import Network
 from .notation import Names, names_for
 from .numbers import Number, add, mul, total
@@ -110,7 +110,7 @@ class Context:
         pass_ = self.training.first.samples[sample]
         share: Number = Fraction(0)
         for unit in self.graph.parameter_consumers(parameter):
-            local = sp.diff(unit.net, parameter.symbol)
+            local = local_derivative(unit.net, parameter.symbol)
             factor = Fraction(1) if local == 1 else self._node_value(local, sample)
             share = add(share, mul(pass_.delta[unit.layer][unit.index], factor))
         return share
@@ -150,7 +150,7 @@ class Context:
                 values[Partial(E, unit.z)] = sample.delta[index][j]
                 values[self.deltas[unit.z]] = sample.delta[index][j]
                 for symbol in unit.net.free_symbols:
-                    local = sp.diff(unit.net, symbol)
+                    local = local_derivative(unit.net, symbol)
                     values[Partial(unit.z, symbol)] = Fraction(1) if local == 1 else values[local]
         for j, term in enumerate(graph.loss_terms):
             values[term] = sample.loss_terms[j]

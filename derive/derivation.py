@@ -9,8 +9,9 @@ import sympy as sp
 from . import activations, losses
 from .context import Context
 from .document import Block, Document, Equation, Given, Prose, Section, Table
-from .graph import Applied, Parameter, Partial, Unit
+from .graph import local_derivative, Applied, Parameter, Partial, Unit
 from .network import Network
+from .numbers import total as sum_of
 from .training import Training, train
 
 REDUCTION_TERMS_SHOWN = 6  # a batch gradient lists its per-sample terms up to this batch size
@@ -202,8 +203,14 @@ def _sample_loss_block(context: Context, sample: int) -> Block:
             softmax = sp.Mul(sp.exp(outputs[j]), sp.Pow(denominator, -1, evaluate=False), evaluate=False)
             equations.append(_equation(context, p, [softmax], softmax, sample))
         terms = [sp.Mul(y, sp.log(p), evaluate=False) for y, p in zip(graph.targets, context.softmax)]
-        expression = sp.Mul(-1, _scaled(scale, _sum(terms)), evaluate=False)
-        equations.append(_equation(context, E, [expression], expression, sample))
+        cross_entropy = sp.Mul(-1, _sum(terms), evaluate=False)
+        name = "L" if context.batch == 1 else f"L^{{({sample + 1})}}"
+        L = context_symbol(context, f"cross_entropy_{sample}", name)
+        value = sum_of(context.training.first.samples[sample].loss_terms)
+        equations.append(Equation(L, (cross_entropy,), cross_entropy, value, sample))
+        context.values[sample][L] = value
+        share = _scaled(scale, L)
+        equations.append(_equation(context, E, [share], share, sample))
     else:
         for j, term in enumerate(graph.loss_terms):
             expression = graph.loss_term_expression(j)
@@ -312,10 +319,10 @@ def _unit_block(context: Context, unit: Unit, sample: int) -> Block:
     else:
         following = graph.layers[unit.layer + 1]
         for consumer in following:
-            formula = sp.diff(consumer.net, unit.a)
+            formula = local_derivative(consumer.net, unit.a)
             equations.append(_equation(context, Partial(consumer.z, unit.a), [formula], formula, sample))
         paths = [sp.Mul(Partial(E, c.z), Partial(c.z, unit.a), evaluate=False) for c in following]
-        shorthand = [_product(context.deltas[c.z], sp.diff(c.net, unit.a)) for c in following]
+        shorthand = [_product(context.deltas[c.z], local_derivative(c.net, unit.a)) for c in following]
         equations.append(_equation(context, Partial(E, unit.a), [_sum(paths), _sum(shorthand)], _sum(shorthand), sample))
     derivative = _derivative_display(unit)
     equations.append(_equation(context, Partial(unit.a, unit.z), [derivative], derivative, sample))
@@ -362,7 +369,7 @@ def _parameter_equations(context: Context, parameter: Parameter, sample: int) ->
     E = context.loss_symbol(sample)
     unit = context.graph.parameter_consumers(parameter)[0]
     local = Partial(unit.z, parameter.symbol)
-    formula = sp.diff(unit.net, parameter.symbol)
+    formula = local_derivative(unit.net, parameter.symbol)
     equations = [_equation(context, local, [formula], formula, sample)]
     chain = sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), local, evaluate=False)
     shorthand = _product(context.deltas[unit.z], formula)

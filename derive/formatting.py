@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 
@@ -60,6 +61,7 @@ def exact_decimal(value: Fraction, precision: int) -> str | None:
     return "0" if text in ("-0", "") else text
 
 
+@lru_cache(maxsize=65536)
 def format_number(value: Number | int, precision: int) -> Formatted:
     """Format a value at ``precision`` digits after the decimal point.
 

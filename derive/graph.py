@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 import sympy as sp
 
@@ -106,6 +107,18 @@ class Graph:
         if layer == 0:
             return self.inputs
         return tuple(unit.a for unit in self.layers[layer - 1])
+
+
+@cache
+def local_derivative(expression: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    """SymPy's diff of a local expression; a sum is differentiated term by term, skipping terms without the symbol.
+
+    Skipping changes nothing mathematically and keeps a wide layer's net inputs cheap to differentiate.
+    """
+    if isinstance(expression, sp.Add):
+        terms = [sp.diff(term, symbol) for term in expression.args if symbol in term.free_symbols]
+        return sp.Add(*terms) if terms else sp.Integer(0)
+    return sp.diff(expression, symbol)
 
 
 def _sympy(value: Fraction) -> sp.Rational:

@@ -11,6 +11,9 @@ from .formatting import format_number
 from .graph import Applied, Partial
 
 
+SIMPLE_FACTORS = (sp.Symbol, Partial, Applied, sp.Add)
+
+
 class DerivePrinter(LatexPrinter):
     """Prints SymPy expressions in derive's notation; with ``values``, symbols print as numbers."""
 
@@ -59,6 +62,23 @@ class DerivePrinter(LatexPrinter):
     def _print_Applied(self, expr: Applied) -> str:
         name, argument = expr.args
         return rf"{self.names[name]}\left({self._print(argument)}\right)"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # Chains of partials and symbol products are most of a document: print them directly,
+        # factor by factor in the order built, instead of through LatexPrinter's general Mul logic.
+        if all(isinstance(arg, SIMPLE_FACTORS) for arg in expr.args):
+            parts = []
+            for arg in expr.args:
+                text = self._print(arg)
+                parts.append(rf"\left({text}\right)" if isinstance(arg, sp.Add) else text)
+            return r" \cdot ".join(parts)
+        return super()._print_Mul(expr)
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        base, exponent = expr.args
+        if isinstance(base, Partial) and self._mapped(base) is None:
+            return rf"\left({self._print(base)}\right)^{{{self._print(exponent)}}}"
+        return super()._print_Pow(expr)
 
     def _print_MatrixBase(self, expr) -> str:
         self._matrix_depth += 1  # entries of a matrix stand alone: no parentheses around negatives

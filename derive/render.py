@@ -148,6 +148,9 @@ class Laid:
         whole = self.symbolic(expr) if sample is None else self.numeric(expr, sample)
         if visible_width(whole) <= ROW_BUDGET or not isinstance(expr, (sp.Add, sp.Mul, MatrixOp)):
             return [whole]
+        if isinstance(expr, sp.Mul) and expr.args[0] == -1 and len(expr.args) == 2:
+            inner = self._parts(expr.args[1], sample)
+            return [r"- \bigl(" + inner[0]] + inner[1:-1] + [inner[-1] + r"\bigr)"] if len(inner) > 1 else [r"- \bigl(" + inner[0] + r"\bigr)"]
         if isinstance(expr, MatrixOp):
             joiner, operands = expr.operator, expr.operands
         else:

@@ -118,10 +118,14 @@ def _update_intro(context: Context) -> Prose:
     train = context.network.train
     lr = Given(context.graph.learning_rate, train.lr)
     if train.optimizer == "adam":
+        beta, t = sp.Symbol("beta"), sp.Symbol("t")
         return (
-            "Adam keeps a running mean m of the gradient and v of its square, both starting at 0, "
-            "corrects their bias towards 0 by dividing by 1 - beta^t (t = 1 at the first step), and steps by "
-            "their ratio, as torch.optim.Adam does. Learning rate ",
+            "Adam keeps running means m of the gradient and v of its square, both starting at 0, corrects "
+            "their bias towards 0 by dividing by ",
+            sp.Add(1, -sp.Pow(beta, t, evaluate=False), evaluate=False),
+            " (",
+            Given(t, 1),
+            " at the first step), and steps by their ratio, as torch.optim.Adam does. Learning rate ",
             lr,
             ".",
         )
