@@ -35,6 +35,7 @@ EXACT = Arithmetic(
 FLOAT64 = Arithmetic(
     operator.add, operator.sub, operator.mul, operator.truediv, math.sqrt, numbers.to_float, "math"
 )
+ZERO = {id(EXACT): Fraction(0), id(FLOAT64): 0.0}
 
 
 def _safe_exp(x: float) -> float:
@@ -126,7 +127,7 @@ def forward(network: Network, state: State, sample_input: Sequence, arithmetic: 
         slope = arithmetic.convert(layer.negative_slope)
         zs, outs = [], []
         for j, row in enumerate(state.weights[index]):
-            z = arithmetic.convert(0)
+            z = ZERO[id(arithmetic)]
             for w, a in zip(row, previous):
                 z = arithmetic.add(z, arithmetic.mul(w, a))
             bias = bias_of(state, index, j)
@@ -238,7 +239,7 @@ def _backward(network: Network, state: State, sample: SamplePass, arithmetic: Ar
             weights = state.weights[index + 1]
             dE_da = []
             for k in range(layer.out_features):
-                value = arithmetic.convert(0)
+                value = ZERO[id(arithmetic)]
                 for m, delta in enumerate(following):
                     value = arithmetic.add(value, arithmetic.mul(delta, weights[m][k]))
                 dE_da.append(value)
@@ -267,7 +268,7 @@ def _gradients(network: Network, samples: list[SamplePass], arithmetic: Arithmet
         for j in range(layer.out_features):
             row = []
             for k in range(layer.in_features):
-                value = arithmetic.convert(0)
+                value = ZERO[id(arithmetic)]
                 for sample, sample_input in zip(samples, network.data.inputs):
                     incoming = sample.a[index - 1][k] if index > 0 else arithmetic.convert(sample_input[k])
                     value = arithmetic.add(value, arithmetic.mul(sample.delta[index][j], incoming))
@@ -276,7 +277,7 @@ def _gradients(network: Network, samples: list[SamplePass], arithmetic: Arithmet
         grad_weights.append(rows)
         per_unit = []
         for j in range(layer.out_features):
-            value = arithmetic.convert(0)
+            value = ZERO[id(arithmetic)]
             for sample in samples:
                 value = arithmetic.add(value, sample.delta[index][j])
             per_unit.append(value)

@@ -76,6 +76,8 @@ def product(values: Iterable[Number]) -> Number:
 
 def to_float(value: Number) -> float:
     """The float64 nearest the value."""
+    if type(value) is float:
+        return value
     if isinstance(value, Fraction):
         return value.numerator / value.denominator
     return float(value)

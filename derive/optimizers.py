@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .forward_backward import Arithmetic, Pass, State
-from .network import Network, Train
+from .network import Network
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class OptimizerState:
     """Per-parameter buffers: SGD's momentum buffer, Adam's m and v; and the step count."""
 
     step: int = 0
+    trained: list = field(default_factory=list)  # the trained slots, listed once
     momentum: dict = field(default_factory=dict)
     first_moment: dict = field(default_factory=dict)
     second_moment: dict = field(default_factory=dict)
@@ -87,42 +88,55 @@ def optimizer_step(
     """Apply one optimizer step in place and describe each parameter's update."""
     train = network.train
     memory.step += 1
-    convert = arithmetic.convert
+    if not memory.trained:
+        memory.trained = trained_slots(network)
+    hyper = Hyper(*(arithmetic.convert(v) for v in (train.lr, train.momentum, train.weight_decay, *train.betas, train.eps)))
     updates = []
-    for slot in trained_slots(network):
+    for slot in memory.trained:
         old = read(state.weights, state.biases, slot)
         gradient = read(result.grad_weights, result.grad_biases, slot)
         effective = gradient
         if train.weight_decay:
-            effective = arithmetic.add(gradient, arithmetic.mul(convert(train.weight_decay), old))
+            effective = arithmetic.add(gradient, arithmetic.mul(hyper.weight_decay, old))
         if train.optimizer == "adam":
-            update = _adam(train, slot, old, gradient, effective, memory, arithmetic)
+            update = _adam(hyper, slot, old, gradient, effective, memory, arithmetic)
         else:
-            update = _sgd(train, slot, old, gradient, effective, memory, arithmetic)
+            update = _sgd(hyper, slot, old, gradient, effective, memory, arithmetic)
         write(state, slot, update.new)
         updates.append(update)
     return updates
 
 
-def _sgd(train: Train, slot, old, gradient, effective, memory: OptimizerState, arithmetic: Arithmetic) -> Update:
-    convert = arithmetic.convert
+@dataclass(frozen=True)
+class Hyper:
+    """The optimizer's settings converted once per step to the arithmetic in use."""
+
+    lr: object
+    momentum: object
+    weight_decay: object
+    beta1: object
+    beta2: object
+    eps: object
+
+
+def _sgd(hyper: Hyper, slot, old, gradient, effective, memory: OptimizerState, arithmetic: Arithmetic) -> Update:
     direction = effective
     buffer = None
-    if train.momentum:
+    if hyper.momentum:
         if slot in memory.momentum:
             # torch.optim.SGD: buf = momentum * buf + (1 - dampening) * g, with dampening 0.
-            buffer = arithmetic.add(arithmetic.mul(convert(train.momentum), memory.momentum[slot]), effective)
+            buffer = arithmetic.add(arithmetic.mul(hyper.momentum, memory.momentum[slot]), effective)
         else:
             buffer = effective  # the first step stores g itself, as torch does
         memory.momentum[slot] = buffer
         direction = buffer
-    new = arithmetic.sub(old, arithmetic.mul(convert(train.lr), direction))
+    new = arithmetic.sub(old, arithmetic.mul(hyper.lr, direction))
     return Update(slot, old, gradient, effective, buffer, None, None, None, None, new)
 
 
-def _adam(train: Train, slot, old, gradient, effective, memory: OptimizerState, arithmetic: Arithmetic) -> Update:
+def _adam(hyper: Hyper, slot, old, gradient, effective, memory: OptimizerState, arithmetic: Arithmetic) -> Update:
     convert = arithmetic.convert
-    beta1, beta2 = (convert(b) for b in train.betas)
+    beta1, beta2 = hyper.beta1, hyper.beta2
     one = convert(1)
     m = memory.first_moment.get(slot, convert(0))
     v = memory.second_moment.get(slot, convert(0))
@@ -134,7 +148,7 @@ def _adam(train: Train, slot, old, gradient, effective, memory: OptimizerState, 
     memory.second_moment[slot] = v
     m_hat = arithmetic.div(m, arithmetic.sub(one, _power(beta1, memory.step, arithmetic)))
     v_hat = arithmetic.div(v, arithmetic.sub(one, _power(beta2, memory.step, arithmetic)))
-    step = arithmetic.div(arithmetic.mul(convert(train.lr), m_hat), arithmetic.add(arithmetic.sqrt(v_hat), convert(train.eps)))
+    step = arithmetic.div(arithmetic.mul(hyper.lr, m_hat), arithmetic.add(arithmetic.sqrt(v_hat), hyper.eps))
     new = arithmetic.sub(old, step)
     return Update(slot, old, gradient, effective, None, m, v, m_hat, v_hat, new)
 
