@@ -27,7 +27,8 @@ from derive.network import Data, Layer, Network, Train  # noqa: E402
 from derive.torch_reference import torch_run  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path("/work/shared/seed/seed_net.py")
+# CI clones the repository into a folder with shared/ beside it, as in the working checkout.
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "seed_net.py"
 UNSUPPORTED = str(FIXTURES / "unsupported.py")
 
 
