@@ -73,6 +73,12 @@ def format_number(value: Number | int, precision: int) -> Formatted:
         exact = exact_decimal(Fraction(value), precision)
         if exact is not None and (value == 0 or _shows_enough_digits(Fraction(value), precision)):
             return Formatted(exact, None, True)
+    with localcontext() as context:
+        context.prec = 100  # room for 30 decimals of values up to 10^8, and mantissas of tiny ones
+        return _format_inexact(value, precision)
+
+
+def _format_inexact(value: Number | int, precision: int) -> Formatted:
     decimal_value = to_decimal(value)
     if decimal_value == 0:
         return Formatted("0", None, True)

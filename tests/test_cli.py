@@ -157,21 +157,7 @@ def test_dash_o_dash_writes_to_stdout_and_creates_no_file(runs, tmp_path: Path) 
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize(
-    "precision",
-    [
-        "0",
-        pytest.param(
-            "30",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: --precision 28..30 (accepted, documented as 0 to 30) crash in markdown and "
-                "latex with 'internal error: InvalidOperation', exit 1: formatting.format_number "
-                "quantizes outside the 60-digit localcontext, so Decimal's default 28 digits overflow",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("precision", ["0", "30"])
 def test_precision_bounds_are_accepted(tmp_path: Path, precision: str) -> None:
     result = derive(["--precision", precision, "-o", "-"], tmp_path)
     assert result.returncode == 0, result.stderr.decode()
