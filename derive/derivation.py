@@ -58,19 +58,19 @@ def network_section(context: Context) -> Section:
     if len(widths) > 3:
         middle = f"hidden layers of {hidden} neurons and "
     elif len(widths) == 3:
-        middle = f"a hidden layer of {hidden} neurons and "
+        middle = f"a hidden layer of {_count(widths[1], 'neuron')} and "
     else:
         middle = ""
     train_spec = network.train
     batch = f"a batch of {context.batch} samples" if context.batch > 1 else "one sample"
     intro: Prose = (
-        f"The network has {widths[0]} inputs, {middle}{widths[-1]} output neurons "
+        f"The network has {_count(widths[0], 'input')}, {middle}{_count(widths[-1], 'output neuron')} "
         f"({network.parameter_count} parameters), and is trained on {batch}. "
         f"The loss is {losses.loss(network.loss).description}. "
         f"Training uses {_optimizer_words(network)} with learning rate ",
         Given(graph.learning_rate, train_spec.lr),
-        f", for {train_spec.steps} step{'s' if train_spec.steps != 1 else ''}.",
-    )
+        f", for {_count(train_spec.steps, 'step')}.",
+    ) + ((" " + network.provenance,) if network.provenance else ())
     parameter_rows = tuple(
         (p.symbol, _connection(context, p), p.value, "trained" if p.trained else "frozen") for p in graph.parameters
     )
@@ -85,6 +85,10 @@ def network_section(context: Context) -> Section:
         Table(("Sample", "Role", "Name", "Value"), tuple(data_rows)),
     )
     return Section("network", "The network", intro, tables=tables)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _optimizer_words(network: Network) -> str:

@@ -87,6 +87,7 @@ class Network:
     title: str = "A step-by-step backpropagation example"
     name: str = "network"
     source: str = ""
+    provenance: str = ""  # where the starting numbers came from, when not typed as decimals
 
     @property
     def widths(self) -> tuple[int, ...]:

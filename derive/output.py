@@ -15,7 +15,15 @@ PDFLATEX_RUNS = 2  # the second run settles longtable widths
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it."""
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it.
+
+    A path that exists and is not a regular file (/dev/stdout, a named pipe) is written directly:
+    renaming over it would replace the device or pipe itself.
+    """
+    if path.exists() and not path.is_file():
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -57,16 +65,34 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
         source.write_text(stamped, encoding="utf-8")
         environment = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
         for _ in range(PDFLATEX_RUNS):
-            completed = subprocess.run(
-                [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
-                cwd=scratch,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                env=environment,
-                timeout=600,
-            )
-        log = (Path(scratch) / "document.log").read_text(encoding="latin-1", errors="replace")
+            try:
+                completed = subprocess.run(
+                    [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
+                    cwd=scratch,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    env=environment,
+                    timeout=600,
+                )
+            except subprocess.TimeoutExpired:
+                raise RenderError("pdflatex did not finish within 600 s; use --format latex") from None
+            except OSError as error:
+                raise ToolMissingError(
+                    f"pdflatex ({pdflatex}) could not be run: {error.strerror or error}; "
+                    "reinstall TeX Live or use --format latex"
+                ) from None
+            if completed.returncode != 0:
+                break
+        log_path = Path(scratch) / "document.log"
+        log = log_path.read_text(encoding="latin-1", errors="replace") if log_path.exists() else ""
         if completed.returncode != 0 or not (Path(scratch) / "document.pdf").exists():
             errors = [line for line in log.splitlines() if line.startswith("!")][:3]
-            raise RenderError("pdflatex failed: " + ("; ".join(errors) or "see the LaTeX output"))
+            if not errors:  # no log: pdflatex itself failed; its last words say why
+                said = (completed.stderr or completed.stdout).decode(errors="replace").strip().splitlines()
+                errors = said[-1:]
+            raise RenderError(
+                f"pdflatex failed (exit status {completed.returncode}): "
+                + ("; ".join(errors) or "no message")
+                + "; use --format latex to get the source"
+            )
         return (Path(scratch) / "document.pdf").read_bytes(), log

@@ -26,9 +26,12 @@ def load_network(args: argparse.Namespace) -> Network:
 def render(network: Network, options: Options) -> bytes:
     """Derive ``network`` and render it as markdown, latex, json or pdf."""
     from . import render as renderers
+    from .limits import check_document_size, check_finite
     from .training import train
 
+    check_document_size(network, options)  # before any work: a refusal comes at once
     training = train(network)
+    check_finite(network, training)
     if options.format == "json":
         text = renderers.render_json(network, training)
         if options.verify:
@@ -37,10 +40,8 @@ def render(network: Network, options: Options) -> bytes:
             text = add_verification_to_json(text, network, training)
         return text.encode()
     from .derivation import build_document
-    from .torch_cli import with_provenance
 
     document = build_document(network, options.notation, training, options.only, options.style)
-    document = with_provenance(document)
     if options.verify:  # imports torch; a disagreement raises VerificationError before any file is written
         from .verification import verification_section
 

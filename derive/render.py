@@ -75,6 +75,19 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text)
 
 
+def markdown_code(text: str) -> str:
+    """Literal text as a Markdown code span: backslash escapes do not work there, so fence it instead."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def latex_code(text: str) -> str:
+    """Literal text in typewriter type for LaTeX."""
+    return r"\texttt{" + escape_latex(text) + "}"
+
+
 def visible_width(tex: str) -> int:
     """A rough count of the characters a LaTeX math string shows, to decide where rows break."""
     tex = MATRIX.sub(lambda match: "x" * _matrix_width(match.group(1)), tex)
@@ -99,6 +112,7 @@ class Laid:
     """The printers and the text escaper of one output format."""
 
     escape: Callable[[str], str]
+    code: Callable[[str], str]
     names: dict
     precision: int
     values: tuple[dict, ...]
@@ -238,7 +252,7 @@ def _view(document: Document, laid: Laid) -> dict:
     network = document.network
     return {
         "title": laid.escape(network.title),
-        "source": laid.escape(network.source or network.name),
+        "source": laid.code(network.source or network.name),
         "precision": laid.precision,
         "sections": [section_view(s) for s in document.sections],
         "footnotes": [laid.prose(f) for f in document.footnotes],
@@ -260,7 +274,7 @@ def chart_view(chart: Chart) -> dict:
 
 def render_markdown(document: Document, precision: int) -> str:
     """The derivation as Markdown with $...$ and $$...$$ math."""
-    laid = Laid(escape_markdown, document.names, precision, document.values)
+    laid = Laid(escape_markdown, markdown_code, document.names, precision, document.values)
     return environment("markdown").get_template("document.md.j2").render(**_view(document, laid))
 
 
@@ -268,7 +282,7 @@ def render_latex(document: Document, precision: int) -> str:
     """The derivation as a complete LaTeX article."""
     from .figure import network_figure
 
-    laid = Laid(escape_latex, document.names, precision, document.values)
+    laid = Laid(escape_latex, latex_code, document.names, precision, document.values)
     view = _view(document, laid)
     view["figure"] = network_figure(document, laid)
     return environment("latex").get_template("document.tex.j2").render(**view)

@@ -15,13 +15,11 @@ import dataclasses
 import re
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import SpecError, ToolMissingError, UsageError
 from .network import Layer, Network
 
-if TYPE_CHECKING:
-    from .document import Document
 
 TORCH_OPTIONS = ("input", "target", "loss", "lr", "steps", "optimizer")
 DEFAULT_LOSS = "half_sse"
@@ -36,16 +34,6 @@ _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?(\d+))?")
 _INTEGER = re.compile(r"[+-]?\d+")
 MAX_EXPONENT = 400
 _PLACEHOLDER = "<command line>"
-
-
-@dataclasses.dataclass(frozen=True)
-class TorchNetwork(Network):
-    """A Network read from a PyTorch module, with a sentence saying where its numbers came from.
-
-    (A subclass, because Network has no field for this; see ``with_provenance``.)
-    """
-
-    provenance: str = ""
 
 
 # ---------------------------------------------------------------- the entry point
@@ -86,11 +74,7 @@ def network_from_torch_arguments(args: argparse.Namespace) -> Network:
         network = _network_from_dict(doc, name)
     except SpecError as error:
         raise SpecError(_option_message(str(error), target_text)) from None
-    return TorchNetwork(
-        **{field.name: getattr(network, field.name) for field in dataclasses.fields(Network)}
-        | {"source": target_text},
-        provenance=provenance_sentence(dtypes),
-    )
+    return dataclasses.replace(network, source=target_text, provenance=provenance_sentence(dtypes))
 
 
 def reject_torch_options(args: argparse.Namespace) -> None:
@@ -246,20 +230,6 @@ def provenance_sentence(dtypes: list[str]) -> str:
         "shortest decimal that reads back as the same value (float32 values as float32, others "
         "as float64); the derivation takes these decimals as exact."
     )
-
-
-def with_provenance(document: Document) -> Document:
-    """The document with the network's provenance sentence added to the network section."""
-    provenance = getattr(document.network, "provenance", "")
-    if not provenance:
-        return document
-    sections = tuple(
-        dataclasses.replace(section, intro=section.intro + (" " + provenance,))
-        if section.key == "network"
-        else section
-        for section in document.sections
-    )
-    return dataclasses.replace(document, sections=sections)
 
 
 # ---------------------------------------------------------------- validation and messages
