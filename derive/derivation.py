@@ -8,9 +8,11 @@ import sympy as sp
 
 from . import activations, losses
 from .context import Context
+from .formatting import exact_decimal
 from .document import Block, Document, Equation, Given, Prose, Section, Table
 from .graph import local_derivative, Applied, Parameter, Partial, Unit
 from .network import Network
+from .options import DEFAULT_PRECISION
 from .numbers import total as sum_of
 from .training import Training, train
 
@@ -91,16 +93,22 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _decimal(value: Fraction) -> str:
+    return exact_decimal(value, 30) or f"{float(value):g}"
+
+
 def _optimizer_words(network: Network) -> str:
     train_spec = network.train
+    settings = []
     if train_spec.optimizer == "adam":
-        words = f"Adam (betas {train_spec.betas[0]}, {train_spec.betas[1]}; eps {float(train_spec.eps):g}"
-    else:
-        words = "SGD" + (f" (momentum {train_spec.momentum}" if train_spec.momentum else " (")
+        settings.append(f"betas {_decimal(train_spec.betas[0])} and {_decimal(train_spec.betas[1])}")
+        settings.append(f"eps {float(train_spec.eps):g}")
+    elif train_spec.momentum:
+        settings.append(f"momentum {_decimal(train_spec.momentum)}")
     if train_spec.weight_decay:
-        words += f"{'; ' if not words.endswith('(') else ''}weight decay {train_spec.weight_decay}"
-    words += ")"
-    return words.replace(" ()", "")
+        settings.append(f"weight decay {_decimal(train_spec.weight_decay)}")
+    name = "Adam" if train_spec.optimizer == "adam" else "SGD"
+    return f"{name} ({'; '.join(settings)})" if settings else name
 
 
 def _connection(context: Context, parameter: Parameter) -> Prose:
@@ -419,18 +427,16 @@ def batch_section(context: Context) -> Section:
     tables: tuple[Table, ...] = ()
     rest = range(len(context.detailed_samples()), context.batch)
     if len(rest):
-        header = ("Sample",) + tuple(f"delta of {context.naming.plain[u.z].replace('net_', '')}" for u in context.units())
-        rows = tuple((str(s + 1),) + tuple(context.values[s][context.deltas[u.z]] for u in context.units()) for s in rest)
-        forward_rows = tuple(
-            (str(s + 1),) + tuple(context.values[s][u.a] for u in context.units()) for s in rest
+        rows = tuple(
+            (str(s + 1), context.unit_labels[u.z], context.values[s][u.z], context.values[s][u.a], context.values[s][context.deltas[u.z]])
+            for s in rest
+            for u in context.units()
         )
-        tables = (
-            Table(("Sample",) + tuple(context.naming.plain[u.a] for u in context.units()), forward_rows),
-            Table(header, rows),
-        )
+        tables = (Table(("Sample", "Neuron", "Net input", "Output", "Error signal"), rows),)
+        which = f"Sample {rest.start + 1} follows" if len(rest) == 1 else f"Samples {rest.start + 1} to {context.batch} follow"
         intro += (
-            f" Samples {rest.start + 1} to {context.batch} follow the same steps as the samples derived above; "
-            "the tables give their outputs and error signals.",
+            f" {which} the same steps as the samples derived above; the table gives each neuron's net "
+            "input, output and error signal there.",
         )
     return Section("batch", "The batch gradient", intro, (Block((), (), tuple(equations)),), tables)
 
@@ -441,8 +447,12 @@ def build_document(
     training: Training | None = None,
     only: tuple[str, ...] = (),
     style: str = "scalar",
+    precision: int = DEFAULT_PRECISION,
 ) -> Document:
-    """Derive ``network``: run the passes and lay out every section of the derivation."""
+    """Derive ``network``: run the passes and lay out every section of the derivation.
+
+    ``precision`` only decides how large a numeric matrix the matrix form prints entry by entry.
+    """
     from .matrix_form import matrix_sections
     from .update_sections import after_section, summary_section, trace_section, update_section
 
@@ -450,7 +460,7 @@ def build_document(
     context = Context(network, training, notation, only)
     sections: list[Section] = [network_section(context)]
     if style == "matrix":
-        forward, backward = matrix_sections(context)
+        forward, backward = matrix_sections(context, precision)
         sections.extend((forward, loss_section(context), backward))
     else:
         sections.extend(forward_section(context, s) for s in context.detailed_samples())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import cache
 from typing import Callable
@@ -11,7 +12,9 @@ import sympy as sp
 OUT = sp.Symbol("a", real=True)
 TARGET = sp.Symbol("y", real=True)
 BCE_LOG_FLOOR = -100  # nn.BCELoss clamps each log at -100
-BCE_EPSILON = sp.Rational(1, 10**12)  # nn.BCELoss's backward divides by max(a(1 - a), 1e-12)
+# nn.BCELoss's backward divides by max(a(1 - a), EPSILON), where EPSILON is the float32 nearest 1e-12
+# (9.999999960041972e-13); this is its exact value.
+BCE_EPSILON = sp.Rational(float(struct.unpack("f", struct.pack("f", 1e-12))[0]))
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ def numeric_term_derivative(name: str, module: str) -> Callable:
     return sp.lambdify((OUT, TARGET), expression, module)
 
 
+BCE_EPSILON_FLOAT = float(BCE_EPSILON)
+
+
 def bce_is_clamped(a, y) -> bool:
     """True where nn.BCELoss's clamps change the value or the gradient at output a."""
-    return a * (1 - a) < 1e-12
+    return a * (1 - a) < BCE_EPSILON_FLOAT

@@ -9,7 +9,8 @@ import sympy as sp
 from .context import Context
 from .document import Block, Equation, Prose, Section
 
-NUMERIC_UP_TO = 6  # largest matrix dimension printed entry by entry; larger ones give only their shape
+NUMERIC_ROWS_UP_TO = 6  # taller matrices give only their shape
+NUMERIC_LINE_CHARACTERS = 60  # a matrix row (columns x digits) must fit one printed line
 
 _fresh = count()
 
@@ -36,8 +37,9 @@ class MatrixOp(sp.Expr):
 class _Matrices:
     """Named matrices of one layer, and numeric matrices whose entries print as numbers."""
 
-    def __init__(self, context: Context):
+    def __init__(self, context: Context, precision: int):
         self.context = context
+        self.precision = precision
         self.values = context.values[context.batch_index]
 
     def name(self, latex: str) -> sp.Symbol:
@@ -48,8 +50,8 @@ class _Matrices:
     def numeric(self, rows: list[list]) -> sp.Expr:
         """A matrix of numbers, or its shape when it is too large to print."""
         height, width = len(rows), len(rows[0])
-        if max(height, width) > NUMERIC_UP_TO:
-            return self.name(rf"\text{{({height} \times {width} matrix)}}")
+        if height > NUMERIC_ROWS_UP_TO or width * (self.precision + 6) > NUMERIC_LINE_CHARACTERS:
+            return self.name(rf"\left[{height} \times {width} \text{{ matrix}}\right]")
         entries = []
         for row in rows:
             symbols = []
@@ -71,13 +73,13 @@ def _shape_note(*items: tuple[str, int, int]) -> Prose:
     return ("Shapes: " + "; ".join(f"{name} is {rows} x {cols}" for name, rows, cols in items) + ".",)
 
 
-def matrix_sections(context: Context) -> tuple[Section, Section]:
+def matrix_sections(context: Context, precision: int) -> tuple[Section, Section]:
     """The forward pass and the backward pass in matrix form, batch as columns."""
-    return _forward(context), _backward(context)
+    return _forward(context, precision), _backward(context, precision)
 
 
-def _forward(context: Context) -> Section:
-    m = _Matrices(context)
+def _forward(context: Context, precision: int) -> Section:
+    m = _Matrices(context, precision)
     network = context.network
     first = context.training.first
     batch = context.batch
@@ -126,8 +128,8 @@ def first_weights(context: Context, index: int) -> list[list]:
     return context.training.start.weights[index]
 
 
-def _backward(context: Context) -> Section:
-    m = _Matrices(context)
+def _backward(context: Context, precision: int) -> Section:
+    m = _Matrices(context, precision)
     network = context.network
     first = context.training.first
     count_layers = len(network.layers)

@@ -84,8 +84,10 @@ def markdown_code(text: str) -> str:
 
 
 def latex_code(text: str) -> str:
-    """Literal text in typewriter type for LaTeX."""
-    return r"\texttt{" + escape_latex(text) + "}"
+    """Literal text in typewriter type for LaTeX, breakable after / _ - . : so long paths fit the line."""
+    escaped = escape_latex(text)
+    escaped = re.sub(r"(/|\\_|-|\.|:)", lambda match: match.group(1) + r"\allowbreak{}", escaped)
+    return r"\texttt{" + escaped + "}"
 
 
 def visible_width(tex: str) -> int:
@@ -132,7 +134,7 @@ class Laid:
         for form in equation.forms:
             pieces.append(("=", form, None))
         if equation.numbers is not None:
-            pieces.append(("=", equation.numbers, equation.sample))
+            pieces.append((self._numbers_relation(equation), equation.numbers, equation.sample))
         texts: list[tuple[str, list[str]]] = []
         for relation, expr, sample in pieces:
             parts = self._parts(expr, sample)
@@ -157,9 +159,16 @@ class Laid:
                     rows.append(rf"&\quad {chunk}")
         return rows
 
+    def _numbers_relation(self, equation: Equation) -> str:
+        """'=' for a substitution; '\\approx' when the numbers row is a lone value shown rounded."""
+        values = self.values[equation.sample]
+        if equation.numbers in values and not format_number(values[equation.numbers], self.precision).exact:
+            return r"\approx"
+        return "="
+
     def _parts(self, expr: sp.Basic, sample: int | None) -> list[str]:
         """An expression printed whole, or as its top-level terms (with their signs) when too wide."""
-        whole = self.symbolic(expr) if sample is None else self.numeric(expr, sample)
+        whole = self._print_for(expr, sample)
         if visible_width(whole) <= ROW_BUDGET or not isinstance(expr, (sp.Add, sp.Mul, MatrixOp)):
             return [whole]
         if isinstance(expr, sp.Mul) and expr.args[0] == -1 and len(expr.args) == 2:
@@ -171,12 +180,20 @@ class Laid:
             joiner, operands = ("+" if isinstance(expr, sp.Add) else r"\cdot"), expr.args
         parts = []
         for i, arg in enumerate(operands):
-            text = self.symbolic(arg) if sample is None else self.numeric(arg, sample)
-            if isinstance(expr, sp.Add) and (text.startswith("-") or text.startswith("- ")):
+            # A product inside a sum (or inside another matrix operation) binds tighter than its
+            # surroundings, so it may break across rows too without parentheses.
+            nested = isinstance(arg, (sp.Mul, MatrixOp)) and not isinstance(expr, sp.Mul)
+            pieces = self._parts(arg, sample) if nested else [self._print_for(arg, sample)]
+            text = pieces[0]
+            if isinstance(expr, sp.Add) and text.startswith("-"):
                 parts.append(text if i == 0 else "- " + text.lstrip("- "))
             else:
                 parts.append(text if i == 0 else f"{joiner} {text}")
+            parts.extend(pieces[1:])
         return parts
+
+    def _print_for(self, expr: sp.Basic, sample: int | None) -> str:
+        return self.symbolic(expr) if sample is None else self.numeric(expr, sample)
 
     def prose(self, pieces: Prose) -> str:
         """Running text with inline math for symbols and numbers."""

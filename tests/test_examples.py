@@ -114,11 +114,6 @@ def test_rendered_markdown_is_in_output(name: str) -> None:
     assert path.read_text(encoding="utf-8").startswith("# ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the opening paragraph prints the spec's path in \\texttt{...}, which never breaks, so a spec "
-    "loaded from a path longer than about 45 characters gives an overfull line",
-)
 def test_latex_of_a_spec_loaded_by_a_long_path_has_no_overfull_lines(tmp_path: Path) -> None:
     require_pdflatex()
     folder = tmp_path / "course-notes" / "week-03-backpropagation"
