@@ -26,9 +26,16 @@ exit status: 0 done, 2 bad input, 1 internal error.
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (exit status 2) instead of the whole usage text."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with examples in --help."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="derive",
         description="Write one step of backpropagation out by hand, with every number, checked against PyTorch.",
         epilog=EXAMPLES,
@@ -55,7 +62,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit:  # --help, or a usage error already reported in one line
+        return exit.code if isinstance(exit.code, int) else 2
     try:
         run(args)
     except DeriveError as error:
@@ -88,13 +98,20 @@ def run(args: argparse.Namespace) -> None:
     )
     data = render(network, options)
     if args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader stopped early (derive -o - | head): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     from .output import write_atomic
 
     path = Path(args.output) if args.output else Path("output") / f"{network.name}.{EXTENSIONS[args.format]}"
-    if path.is_dir():
-        raise UsageError(f"-o {path}: is a folder; give a file name")
-    write_atomic(path, data)
+    try:
+        if path.is_dir():
+            raise UsageError(f"-o {path}: is a folder; give a file name")
+        write_atomic(path, data)
+    except OSError as error:
+        reason = "a folder on its path is a file" if isinstance(error, FileExistsError) else error.strerror or error
+        raise UsageError(f"-o {path}: cannot write the output: {reason}") from None
     print(f"derive: wrote {path}", file=sys.stderr)

@@ -26,11 +26,14 @@ def load_network(args: argparse.Namespace) -> Network:
 def render(network: Network, options: Options) -> bytes:
     """Derive ``network`` and render it as markdown, latex, json or pdf."""
     from . import render as renderers
-    from .limits import check_document_size, check_finite
+    from .limits import check_document_size, check_finite, overflow
     from .training import train
 
     check_document_size(network, options)  # before any work: a refusal comes at once
-    training = train(network)
+    try:
+        training = train(network)
+    except OverflowError:
+        raise overflow(network) from None
     check_finite(network, training)
     if options.format == "json":
         text = renderers.render_json(network, training)

@@ -14,17 +14,22 @@ import importlib.resources
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from derive import limits
 from derive.errors import SpecError
 from derive.network import ACTIVATIONS, LOSSES, OPTIMIZERS, Data, Layer, Matrix, Network, Train
+from derive.toml_lines import KeyPath, Locator, first_line_deeper_than, make_locator
 
-KeyPath = tuple[str | int, ...]
-Locator = Callable[[KeyPath], int | None]
+__all__ = [
+    "builtin_examples", "format_key_path", "get_suggestion", "load_spec", "make_locator",
+    "network_from_dict", "parse_spec",
+]
 
 TOP_LEVEL_KEYS = ("title", "layer", "torch", "data", "loss", "train")
 LAYER_KEYS = ("activation", "negative_slope", "weight", "bias", "train_bias")
@@ -94,17 +99,29 @@ def _read_text(path: Path, spec: str) -> str:
     if path.is_dir():
         raise SpecError(f"{spec}: expected a TOML spec file, found a directory")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(limits.MAX_SPEC_BYTES + 1)
     except OSError as error:
         raise SpecError(f"{spec}: cannot read the spec file: {error.strerror or error}") from None
+    if len(data) > limits.MAX_SPEC_BYTES:
+        raise SpecError(
+            f"{spec}: expected a TOML spec file of at most {limits.MAX_SPEC_BYTES // 2**20} MiB, "
+            "found a larger one"
+        )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SpecError(
             f"{spec}:{line}: expected a TOML spec file (UTF-8 text), "
             f"found the byte 0x{data[error.start]:02x}, so this is not UTF-8 text"
         ) from None
+    if "\0" in text:
+        line = text[: text.index("\0")].count("\n") + 1
+        raise SpecError(
+            f"{spec}:{line}: expected a TOML spec file (text), found a NUL byte, so this is binary data"
+        )
+    return text
 
 
 def _not_found_message(spec: str, builtins: list[str]) -> str:
@@ -121,6 +138,12 @@ def _not_found_message(spec: str, builtins: list[str]) -> str:
 
 def parse_spec(text: str, source: str, name: str) -> Network:
     """Parse TOML text (numbers kept as the decimals written) and validate it into a Network."""
+    deep = first_line_deeper_than(text, limits.MAX_NESTING)
+    if deep is not None:
+        raise SpecError(
+            f"{source}:{deep}: expected arrays, tables and dotted keys nested at most "
+            f"{limits.MAX_NESTING} deep, found deeper nesting"
+        )
     try:
         doc = tomllib.loads(text, parse_float=decimal.Decimal)
     except tomllib.TOMLDecodeError as error:
@@ -128,6 +151,8 @@ def parse_spec(text: str, source: str, name: str) -> Network:
     except ValueError as error:
         # tomllib lets int()'s digit limit escape as a plain ValueError, with no line.
         raise SpecError(f"{source}: TOML error: {str(error).split(';')[0]}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: TOML error: values nested too deeply") from None
     return network_from_dict(doc, source, name, locate=make_locator(text))
 
 
@@ -140,110 +165,6 @@ def _syntax_error_message(source: str, message: str) -> str:
     if at_end:
         return f"{source}: TOML syntax error: {at_end.group(1)} at the end of the file"
     return f"{source}: TOML syntax error: {message}"
-
-
-# ---------------------------------------------------------------- line numbers of key paths
-
-_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
-_KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
-_ARRAY_TABLE_HEADER = re.compile(rf"\s*\[\[\s*({_KEY})\s*\]\]")
-_TABLE_HEADER = re.compile(rf"\s*\[\s*({_KEY})\s*\]")
-_KEY_VALUE = re.compile(rf"\s*({_KEY})\s*=")
-
-
-def make_locator(text: str) -> Locator:
-    """A function giving the 1-based line of a key path in TOML text, or of its nearest parent."""
-    lines = _key_lines(text)
-
-    def locate(path: KeyPath) -> int | None:
-        for end in range(len(path), 0, -1):
-            line = lines.get(tuple(path[:end]))
-            if line is not None:
-                return line
-        return None
-
-    return locate
-
-
-def _key_lines(text: str) -> dict[KeyPath, int]:
-    lines: dict[KeyPath, int] = {}
-    array_counts: dict[KeyPath, int] = {}
-    table: KeyPath = ()
-
-    def resolve(parts: list[str]) -> KeyPath:
-        path: KeyPath = ()
-        for part in parts:
-            path += (part,)
-            if path in array_counts:
-                path += (array_counts[path] - 1,)
-        return path
-
-    for number, line, at_top in _top_level_lines(text):
-        if not at_top:
-            continue
-        if match := _ARRAY_TABLE_HEADER.match(line):
-            parts = _split_key(match.group(1))
-            array = resolve(parts[:-1]) + (parts[-1],)
-            array_counts[array] = array_counts.get(array, 0) + 1
-            table = array + (array_counts[array] - 1,)
-            lines.setdefault(array, number)
-            lines.setdefault(table, number)
-        elif match := _TABLE_HEADER.match(line):
-            table = resolve(_split_key(match.group(1)))
-            lines.setdefault(table, number)
-        elif match := _KEY_VALUE.match(line):
-            parts = _split_key(match.group(1))
-            for end in range(1, len(parts) + 1):
-                lines.setdefault(table + tuple(parts[:end]), number)
-    return lines
-
-
-def _split_key(key: str) -> list[str]:
-    return [part.strip("\"'") for part in re.findall(_KEY_PART, key)]
-
-
-def _top_level_lines(text: str) -> list[tuple[int, str, bool]]:
-    """Each line with its number and whether it starts outside any value (array, string...)."""
-    result = []
-    depth = 0
-    open_string: str | None = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        result.append((number, line, depth == 0 and open_string is None))
-        depth, open_string = _scan_line(line, depth, open_string)
-    return result
-
-
-def _scan_line(line: str, depth: int, open_string: str | None) -> tuple[int, str | None]:
-    """Bracket depth and open multi-line string delimiter after reading one line."""
-    index = 0
-    while index < len(line):
-        if open_string is not None:
-            end = _string_end(line, index, open_string)
-            if end is None:
-                return depth, open_string
-            index, open_string = end, None
-            continue
-        char = line[index]
-        if char == "#":
-            break
-        if line.startswith(('"""', "'''"), index):
-            open_string, index = line[index : index + 3], index + 3
-        elif char in "\"'":
-            end = _string_end(line, index + 1, char)
-            index = len(line) if end is None else end
-        else:
-            depth += (char in "[{") - (char in "]}")
-            index += 1
-    return depth, open_string
-
-
-def _string_end(line: str, index: int, delimiter: str) -> int | None:
-    """Index just after the closing delimiter, or None when the string goes on."""
-    while index < len(line):
-        if line.startswith(delimiter, index):
-            return index + len(delimiter)
-        index += 2 if line[index] == "\\" and delimiter.startswith('"') else 1
-    return None
 
 
 # ---------------------------------------------------------------- validating the document
@@ -274,6 +195,7 @@ class _Reader:
         loss = self.loss(doc.get("loss", MISSING))
         data = self.data(doc.get("data", MISSING), layers, loss)
         train = self.train(doc.get("train", MISSING))
+        self.check_training_size(layers, data, train)
         return Network(
             layers=layers, data=data, loss=loss, train=train, name=name, source=self.source, **title
         )
@@ -573,6 +495,15 @@ class _Reader:
             settings["steps"] = self.steps(table["steps"], path + ("steps",))
         return Train(**settings)
 
+    def check_training_size(self, layers: tuple[Layer, ...], data: Data, train: Train) -> None:
+        parameters = Network(layers, data).parameter_count
+        problem = limits.samples_problem(parameters, data.batch_size)
+        if problem:
+            self.fail(("data", "input"), problem, _count(data.batch_size, "sample"))
+        problem = limits.steps_problem(parameters, data.batch_size, train.steps)
+        if problem:
+            self.fail(("train", "steps"), problem, str(train.steps))
+
     def reject_other_optimizer_keys(self, table: dict, path: KeyPath, optimizer: str) -> None:
         for other, keys in OPTIMIZER_ONLY_KEYS.items():
             for key in keys:
@@ -599,8 +530,23 @@ class _Reader:
         return value
 
     def title(self, value: Any) -> str:
+        path: KeyPath = ("title",)
         if not isinstance(value, str):
-            self.fail(("title",), "a string", describe(value))
+            self.fail(path, "a string", describe(value))
+        if len(value) > limits.MAX_TITLE_CHARACTERS:
+            self.fail(
+                path,
+                f"a title of at most {limits.MAX_TITLE_CHARACTERS} characters",
+                f"{len(value)} characters",
+            )
+        for index, char in enumerate(value):
+            if _invisible(char):
+                self.fail(
+                    path,
+                    "a one-line title of visible characters (it is printed literally)",
+                    f"the control or invisible character {char!r} (U+{ord(char):04X}) "
+                    f"at position {index + 1}",
+                )
         return value
 
 
@@ -629,7 +575,7 @@ def get_suggestion(word: str, choices: Sequence[str]) -> str:
 
 def show(value: Any) -> str:
     """A short TOML-like rendering of a value for messages."""
-    text = _render(value)
+    text = _render(value, SHOW_LIMIT + 1)
     return text if len(text) <= SHOW_LIMIT else text[: SHOW_LIMIT - 3] + "..."
 
 
@@ -642,18 +588,29 @@ def describe(value: Any) -> str:
     return f"{show(value)} ({kind})" if kind else show(value)
 
 
-def _render(value: Any) -> str:
+def _render(value: Any, budget: int) -> str:
+    """The rendering of ``value``, cut off once it is ``budget`` characters long."""
+    if budget <= 0:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value[:budget])[:budget]
     if isinstance(value, decimal.Decimal):
-        return _render_decimal(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_render(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key} = {_render(item)}" for key, item in value.items()) + "}"
-    return str(value)
+        return _render_decimal(value)[:budget]
+    if isinstance(value, int) and abs(value).bit_length() > 4 * budget:
+        return f"{'-' if value < 0 else ''}a {len(str(abs(value)))}-digit integer"[:budget]
+    if isinstance(value, (list, dict)):
+        items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+        opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+        text = opening
+        for position, (key, item) in enumerate(items):
+            if len(text) >= budget:
+                break
+            text += (", " if position else "") + (f"{key} = " if key is not None else "")
+            text += _render(item, budget - len(text))
+        return (text + closing)[: max(budget, 2)]
+    return str(value)[:budget]
 
 
 def _render_decimal(value: decimal.Decimal) -> str:
@@ -662,6 +619,11 @@ def _render_decimal(value: decimal.Decimal) -> str:
     if value.is_infinite():
         return "-inf" if value < 0 else "inf"
     return str(value)
+
+
+def _invisible(char: str) -> bool:
+    """Control, format (bidirectional overrides, zero-width), private-use and line-break characters."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
 
 
 def _is_finite(value: int | float | decimal.Decimal | Fraction) -> bool:
