@@ -44,7 +44,7 @@ def render(network: Network, options: Options) -> bytes:
         return text.encode()
     from .derivation import build_document
 
-    document = build_document(network, options.notation, training, options.only, options.style)
+    document = build_document(network, options.notation, training, options.only, options.style, options.precision)
     if options.verify:  # imports torch; a disagreement raises VerificationError before any file is written
         from .verification import verification_section
 

@@ -11,16 +11,15 @@ import pytest
 from derive.options import Options
 from derive.output import source_stamp, write_atomic
 from derive.pipeline import render
-from derive.spec import load_spec
+from derive.spec import builtin_examples, load_spec
 
 from _tools import require_pdflatex, require_torch
 
 OUTPUT = Path(__file__).resolve().parent.parent / "output"
 TEXT_OUTPUTS = [
-    ("mazur", "markdown", "md"),
-    ("mazur", "latex", "tex"),
-    ("mazur-classic", "markdown", "md"),
-    ("mazur-classic", "latex", "tex"),
+    (example, kind, extension)
+    for example in builtin_examples()
+    for kind, extension in (("markdown", "md"), ("latex", "tex"))
 ]
 PDF_OUTPUTS = ["mazur"]
 
