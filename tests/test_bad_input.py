@@ -721,10 +721,10 @@ target = [{", ".join(["0.25"] * outputs)}]
 
 
 def test_a_network_too_large_to_derive_in_full_is_refused_with_advice(workdir: Path, capsys) -> None:
-    (workdir / "wide.toml").write_text(wide_spec(100))  # 200 + 100 + 200 = 500 parameters
+    (workdir / "wide.toml").write_text(wide_spec(250))  # 500 + 250 + 500 = 1,250 parameters
     for format in ("markdown", "latex", "pdf"):
         status, _, err = run(["wide.toml", "--format", format], capsys)
-        assert_refused(status, err, "wide.toml", "500 parameters", f"at most {limits.MAX_DERIVED_PARAMETERS}",
+        assert_refused(status, err, "wide.toml", "1,250 parameters", f"at most {limits.MAX_DERIVED_PARAMETERS}",
                        "--only", "--style matrix", "--format json")
     assert sorted(os.listdir(workdir)) == ["wide.toml"]
     status, _, err = run(["wide.toml", "--format", "json"], capsys)
@@ -735,7 +735,7 @@ def test_the_limit_is_on_parameters_derived_in_full(workdir: Path, capsys) -> No
     (workdir / "wide.toml").write_text(wide_spec(100))
     names = ",".join(f"w{i}" for i in range(1, limits.MAX_DERIVED_PARAMETERS + 2))
     status, _, err = run(["wide.toml", "--only", names, "-o", "out.md"], capsys)
-    assert_refused(status, err, f"--only names {limits.MAX_DERIVED_PARAMETERS + 1} parameters")
+    assert_refused(status, err, f"--only names {limits.MAX_DERIVED_PARAMETERS + 1:,} parameters")
     status, _, err = run(["wide.toml", "--only", "w1,w7", "-o", "out.md"], capsys)
     assert status == 0, err
 
