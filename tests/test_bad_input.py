@@ -724,7 +724,7 @@ def test_a_network_too_large_to_derive_in_full_is_refused_with_advice(workdir: P
     (workdir / "wide.toml").write_text(wide_spec(250))  # 500 + 250 + 500 = 1,250 parameters
     for format in ("markdown", "latex", "pdf"):
         status, _, err = run(["wide.toml", "--format", format], capsys)
-        assert_refused(status, err, "wide.toml", "1,250 parameters", f"at most {limits.MAX_DERIVED_PARAMETERS}",
+        assert_refused(status, err, "wide.toml", "1,250 parameters", f"at most {limits.MAX_DERIVED_PARAMETERS:,}",
                        "--only", "--style matrix", "--format json")
     assert sorted(os.listdir(workdir)) == ["wide.toml"]
     status, _, err = run(["wide.toml", "--format", "json"], capsys)
