@@ -77,7 +77,8 @@ def main() -> None:
     parameters = 2 * args.hidden + args.hidden + args.hidden * 2 + 2
     print(f"python -c 'import sympy, jinja2': {baseline:.3f} s (median of {args.runs})")
     print(
-        f"derive --format json, 2-{args.hidden}-2 ({parameters} parameters, {args.steps} step(s)): "
+        f"derive --format json, 2-{args.hidden}-2 ({4 * args.hidden} weights, {parameters} parameters, "
+        f"{args.steps} step(s)): "
         f"{derive:.3f} s (median of {args.runs})"
     )
     print(f"ratio: {derive / baseline:.2f} (goal: under 10)")
