@@ -23,13 +23,16 @@ class Activation:
     # The textbook closed form of f'(z), written with OUT = f(z) where that is the usual form;
     # tests check it against sympy.diff(expression, Z).
     derivative_display: sp.Expr
+    # A form of f'(z) that keeps its digits at large |z|, where SymPy's diff cancels
+    # (1 - tanh(z)^2 is 1 - 1 at z = 60); tests check it equals the diff.
+    stable_derivative: sp.Expr | None = None
 
 
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
         "sigmoid", 1 / (1 + sp.exp(-Z)), r"\sigma", OUT * (1 - OUT)
     ),
-    "tanh": Activation("tanh", sp.tanh(Z), r"\tanh", 1 - OUT**2),
+    "tanh": Activation("tanh", sp.tanh(Z), r"\tanh", 1 - OUT**2, 1 / sp.cosh(Z) ** 2),
     "relu": Activation(
         "relu",
         sp.Piecewise((Z, Z > 0), (0, True)),
@@ -57,13 +60,7 @@ def derivative(name: str) -> sp.Expr:
     return sp.diff(ACTIVATIONS[name].expression, Z)
 
 
-@cache
-def numeric_function(name: str) -> Callable:
-    """The activation as an mpmath function of (z, slope)."""
-    return sp.lambdify((Z, SLOPE), ACTIVATIONS[name].expression, "mpmath")
-
-
-@cache
-def numeric_derivative(name: str) -> Callable:
-    """f'(z) as an mpmath function of (z, slope), from SymPy's diff."""
-    return sp.lambdify((Z, SLOPE), derivative(name), "mpmath")
+def exact_derivative(name: str) -> sp.Expr:
+    """The form of f'(z) evaluated at 50 digits: SymPy's diff, or an equal form that does not cancel."""
+    stable = ACTIVATIONS[name].stable_derivative
+    return stable if stable is not None else derivative(name)

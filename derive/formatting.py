@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
@@ -44,6 +44,7 @@ def to_decimal(value: Number | int) -> Decimal:
     """The value as a Decimal with enough digits to round correctly."""
     with localcontext() as context:
         context.prec = 60
+        context.Emin, context.Emax = MIN_EMIN, MAX_EMAX
         if isinstance(value, (Fraction, int)):
             value = Fraction(value)
             return Decimal(value.numerator) / Decimal(value.denominator)
@@ -61,7 +62,7 @@ def exact_decimal(value: Fraction, precision: int) -> str | None:
     return "0" if text in ("-0", "") else text
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=65536, typed=True)  # typed: Fraction(1, 2) is exact, mpf(0.5) is not
 def format_number(value: Number | int, precision: int) -> Formatted:
     """Format a value at ``precision`` digits after the decimal point.
 
@@ -75,6 +76,7 @@ def format_number(value: Number | int, precision: int) -> Formatted:
             return Formatted(exact, None, True)
     with localcontext() as context:
         context.prec = 100  # room for 30 decimals of values up to 10^8, and mantissas of tiny ones
+        context.Emin, context.Emax = MIN_EMIN, MAX_EMAX  # sigmoid(-1e7) is about 10^-4342945
         return _format_inexact(value, precision)
 
 

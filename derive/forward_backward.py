@@ -13,6 +13,7 @@ import mpmath
 import sympy as sp
 
 from . import activations, losses, numbers
+from .errors import DeriveError
 from .network import Layer, Network
 
 
@@ -60,7 +61,7 @@ def activation_slope(name: str, module: str) -> Callable:
     arguments = (activations.Z, activations.OUT, activations.SLOPE)
     if module == "math":
         return sp.lambdify(arguments, activations.ACTIVATIONS[name].derivative_display, "math")
-    return sp.lambdify(arguments, activations.derivative(name), module)
+    return sp.lambdify(arguments, activations.exact_derivative(name), module)
 
 
 @dataclass
@@ -182,6 +183,8 @@ def run_pass(network: Network, state: State, arithmetic: Arithmetic) -> Pass:
         if network.loss == "cross_entropy":
             _softmax_cross_entropy(sample, targets, scale, arithmetic)
         else:
+            if network.loss == "bce":
+                _check_probabilities(network, sample.a[-1], s)
             _elementwise_loss(network.loss, sample, targets, scale, arithmetic)
         for value in sample.loss_terms:
             loss = arithmetic.add(loss, arithmetic.mul(scale, value))
@@ -189,6 +192,16 @@ def run_pass(network: Network, state: State, arithmetic: Arithmetic) -> Pass:
         samples.append(sample)
     grad_weights, grad_biases = _gradients(network, samples, arithmetic)
     return Pass(samples, loss, scale, grad_weights, grad_biases)
+
+
+def _check_probabilities(network: Network, outputs: list, sample: int) -> None:
+    """nn.BCELoss refuses outputs outside [0, 1]; so does derive, at any step."""
+    for j, a in enumerate(outputs):
+        if not 0 <= a <= 1:
+            raise DeriveError(
+                f"{network.source or network.name}: the bce loss needs outputs from 0 to 1, as nn.BCELoss "
+                f"does, but output {j + 1} of sample {sample + 1} is {float(a):.6g}; use a sigmoid output layer"
+            )
 
 
 def _elementwise_loss(name: str, sample: SamplePass, targets: list, scale, arithmetic: Arithmetic) -> None:

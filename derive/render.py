@@ -16,6 +16,7 @@ from . import numbers
 from .document import Block, Chart, Document, Equation, Figure, Given, Prose, Section, Table
 from .matrix_form import MatrixOp
 from .formatting import format_number
+from .latex_text import escape_latex
 from .network import Network
 from .training import Training
 from .printer import DerivePrinter
@@ -50,24 +51,7 @@ def environment(kind: str) -> jinja2.Environment:
     )
 
 
-LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "%": r"\%",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
 MARKDOWN_SPECIALS = set("\\`*_{}[]#|<>$~&")
-
-
-def escape_latex(text: str) -> str:
-    """User or fixed text made literal for LaTeX."""
-    return "".join(LATEX_SPECIALS.get(c, c) for c in text)
 
 
 def escape_markdown(text: str) -> str:

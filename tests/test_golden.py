@@ -82,3 +82,29 @@ def _without_float64_noise(text: bytes) -> bytes:
     table = re.sub(rb"\| \$[^$|]*\$ \|$", b"| ... |", table, flags=re.MULTILINE)
     return head + title + table + end + tail
 
+
+
+def test_a_render_does_not_depend_on_earlier_renders_in_the_process() -> None:
+    """Caches (number formats, derivatives) must not leak one document's values into another.
+
+    Every example is rendered here after all the others, and compared with a fresh process.
+    """
+    import subprocess
+    import sys
+
+    in_process = {name: render(load_spec(name), Options()) for name in builtin_examples()}
+    for name in builtin_examples():
+        fresh = subprocess.run([sys.executable, "-m", "derive", name, "-o", "-"], capture_output=True, check=True).stdout
+        assert in_process[name] == fresh, name
+
+
+def test_the_number_cache_keeps_exact_and_rounded_values_apart() -> None:
+    """Fraction(1, 2) == mpf(0.5) in Python, but one is exact (0.5) and the other rounded (0.500000000)."""
+    import mpmath
+    from fractions import Fraction
+
+    from derive.formatting import format_number
+
+    assert format_number(mpmath.mpf(0.5), 9).mantissa == "0.500000000"
+    assert format_number(Fraction(1, 2), 9).mantissa == "0.5"
+    assert format_number(Fraction(1, 2), 9).exact and not format_number(mpmath.mpf(0.5), 9).exact
