@@ -71,6 +71,11 @@ class State:
     weights: list[list[list]]
     biases: list
 
+    def copy(self) -> "State":
+        """An independent copy (the numbers themselves are immutable, so only the lists are copied)."""
+        weights = [[list(row) for row in layer] for layer in self.weights]
+        return State(weights, [list(b) if isinstance(b, list) else b for b in self.biases])
+
     @classmethod
     def of(cls, network_layers: Sequence[Layer], convert: Callable) -> "State":
         """The starting parameters of a network, converted for an arithmetic."""
@@ -172,8 +177,11 @@ def target_row(network: Network, sample: int) -> list:
     return list(target)
 
 
-def run_pass(network: Network, state: State, arithmetic: Arithmetic) -> Pass:
-    """Forward and backward over the whole batch, with the gradients of every parameter."""
+def run_pass(network: Network, state: State, arithmetic: Arithmetic, backward: bool = True) -> Pass:
+    """Forward and backward over the whole batch, with the gradients of every parameter.
+
+    With ``backward=False`` only the forward pass and the loss are computed (no gradients).
+    """
     scale = arithmetic.convert(loss_scale(network))
     samples = []
     loss = arithmetic.convert(0)
@@ -188,8 +196,11 @@ def run_pass(network: Network, state: State, arithmetic: Arithmetic) -> Pass:
             _elementwise_loss(network.loss, sample, targets, scale, arithmetic)
         for value in sample.loss_terms:
             loss = arithmetic.add(loss, arithmetic.mul(scale, value))
-        _backward(network, state, sample, arithmetic)
+        if backward:
+            _backward(network, state, sample, arithmetic)
         samples.append(sample)
+    if not backward:
+        return Pass(samples, loss, scale, [], [])
     grad_weights, grad_biases = _gradients(network, samples, arithmetic)
     return Pass(samples, loss, scale, grad_weights, grad_biases)
 

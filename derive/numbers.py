@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from typing import Iterable, Union
 
 import mpmath
@@ -16,8 +17,14 @@ Number = Union[Fraction, mpmath.mpf]
 def to_mpf(value: Number | int) -> mpmath.mpf:
     """The value as a 50-digit mpmath float."""
     if isinstance(value, Fraction):
-        return mpmath.mpf(value.numerator) / value.denominator
+        return _fraction_to_mpf(value)
     return mpmath.mpf(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fraction_to_mpf(value: Fraction) -> mpmath.mpf:
+    # A network's weights are converted again at every use in a layer after the first.
+    return mpmath.mpf(value.numerator) / value.denominator
 
 
 def is_exact(value: object) -> bool:

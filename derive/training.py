@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 from . import numbers
@@ -28,12 +27,12 @@ class Training:
 def train(network: Network) -> Training:
     """Run ``network.train.steps`` optimizer steps, deriving the first one exactly."""
     start = State.of(network.layers, EXACT.convert)
-    state = copy.deepcopy(start)
+    state = start.copy()
     first = run_pass(network, state, EXACT)
     memory = OptimizerState()
     updates = optimizer_step(network, state, first, memory, EXACT)
-    after_first = copy.deepcopy(state)
-    after_first_loss = run_pass(network, after_first, EXACT).loss
+    after_first = state.copy()
+    after_first_loss = run_pass(network, after_first, EXACT, backward=False).loss
     loss_history = [numbers.to_float(first.loss)]
     state = _to_float(state)
     memory.momentum = {k: numbers.to_float(v) for k, v in memory.momentum.items()}
@@ -46,7 +45,7 @@ def train(network: Network) -> Training:
     if network.train.steps == 1:
         final_loss = numbers.to_float(after_first_loss)
     else:
-        final_loss = run_pass(network, state, FLOAT64).loss
+        final_loss = run_pass(network, state, FLOAT64, backward=False).loss
     return Training(start, first, updates, after_first, after_first_loss, loss_history, state, final_loss)
 
 
