@@ -115,10 +115,36 @@ def _reads_back_as_float32(decimal: Fraction, value: float) -> bool:
 
 def layers_from_module_path(path: str, class_name: str) -> tuple[Layer, ...]:
     """Import the Python file at ``path``, build ``class_name()`` and read its layers."""
-    origin = f"{path}:{class_name}"
+    return read_module_path(path, class_name)[0]
+
+
+def read_module_path(path: str, class_name: str) -> tuple[tuple[Layer, ...], str]:
+    """The layers of ``class_name()`` from the file at ``path``, and a sentence saying where the numbers came from."""
     file_module = _import_file(path)
     module = _instantiate(file_module, path, class_name)
-    return layers_from_module(module, origin=origin)
+    layers = layers_from_module(module, origin=f"{path}:{class_name}")
+    dtypes = sorted({str(p.dtype).removeprefix("torch.") for p in module.parameters()})
+    return layers, provenance_sentence(dtypes)
+
+
+def provenance_sentence(dtypes: list[str]) -> str:
+    """Where the starting parameters came from, for the document's network section."""
+    if dtypes == ["float32"] or dtypes == ["float64"]:
+        kind = dtypes[0]
+        example = " (0.15 rather than 0.150000006)" if kind == "float32" else ""
+        return (
+            f"The starting parameters come from the module's {kind} tensors, each shown as the "
+            f"shortest decimal that rounds to the same {kind}{example}; the derivation takes "
+            "these decimals as exact."
+        )
+    kinds = " and ".join(dtypes) or "no"
+    return (
+        f"The starting parameters come from the module's {kinds} tensors, each shown as the "
+        "shortest decimal that reads back as the same value (float32 values as float32, others "
+        "as float64); the derivation takes these decimals as exact."
+    )
+
+
 
 
 def _import_file(path: str) -> ModuleType:

@@ -187,6 +187,7 @@ class _Reader:
     def __init__(self, source: str, locate: Locator | None) -> None:
         self.source = source
         self.locate = locate
+        self.provenance = ""  # set when the layers come from a PyTorch module
 
     def network(self, doc: Any, name: str) -> Network:
         doc = self.table(doc, (), TOP_LEVEL_KEYS)
@@ -197,7 +198,8 @@ class _Reader:
         train = self.train(doc.get("train", MISSING))
         self.check_training_size(layers, data, train)
         return Network(
-            layers=layers, data=data, loss=loss, train=train, name=name, source=self.source, **title
+            layers=layers, data=data, loss=loss, train=train, name=name, source=self.source,
+            provenance=self.provenance, **title
         )
 
     # -- errors
@@ -395,13 +397,14 @@ class _Reader:
         module_file = (Path(self.source).parent / file_name).resolve()
         context = f"{self.where(path)}: torch.module"
         try:
-            from derive.from_torch import layers_from_module_path
+            from derive.from_torch import read_module_path
         except ImportError as error:
             raise SpecError(f"{context}: cannot load PyTorch modules here ({error})") from None
         try:
-            return tuple(layers_from_module_path(str(module_file), class_name))
+            layers, self.provenance = read_module_path(str(module_file), class_name)
         except SpecError as error:
             raise SpecError(f"{context}: {error}") from None
+        return tuple(layers)
 
     def check_chain(self, layers: tuple[Layer, ...]) -> None:
         for index in range(1, len(layers)):

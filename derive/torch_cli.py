@@ -67,14 +67,14 @@ def network_from_torch_arguments(args: argparse.Namespace) -> Network:
             "steps": parse_steps(_option(args, "steps") or DEFAULT_STEPS),
         },
     }
-    layers, dtypes = read_module(file_name, class_name)
+    layers, provenance = _read_module(file_name, class_name)
     doc["layer"] = [layer_table(layer) for layer in layers]
     name = Path(file_name).stem
     try:
         network = _network_from_dict(doc, name)
     except SpecError as error:
         raise SpecError(_option_message(str(error), target_text)) from None
-    return dataclasses.replace(network, source=target_text, provenance=provenance_sentence(dtypes))
+    return dataclasses.replace(network, source=target_text, provenance=provenance)
 
 
 def reject_torch_options(args: argparse.Namespace) -> None:
@@ -183,20 +183,14 @@ def _place(rows: list[list[str]], r: int, c: int) -> str:
 # ---------------------------------------------------------------- the module
 
 
-def read_module(file_name: str, class_name: str) -> tuple[tuple[Layer, ...], list[str]]:
-    """The module's layers, and the dtypes its parameters were stored in."""
+def _read_module(file_name: str, class_name: str) -> tuple[tuple[Layer, ...], str]:
     try:
         import torch  # noqa: F401
     except ImportError:
         raise ToolMissingError(f"--from-torch needs PyTorch; install it with: {INSTALL_HINT}") from None
-    from . import from_torch
+    from .from_torch import read_module_path
 
-    # Load and build the module here rather than through layers_from_module_path, to see dtypes.
-    file_module = from_torch._import_file(file_name)
-    module = from_torch._instantiate(file_module, file_name, class_name)
-    layers = from_torch.layers_from_module(module, origin=f"{file_name}:{class_name}")
-    dtypes = sorted({str(p.dtype).removeprefix("torch.") for p in module.parameters()})
-    return layers, dtypes
+    return read_module_path(file_name, class_name)
 
 
 def layer_table(layer: Layer) -> dict[str, Any]:
@@ -212,24 +206,6 @@ def layer_table(layer: Layer) -> dict[str, Any]:
         if not layer.train_bias:
             table["train_bias"] = False
     return table
-
-
-def provenance_sentence(dtypes: list[str]) -> str:
-    """Where the starting parameters came from, for the document's network section."""
-    if dtypes == ["float32"] or dtypes == ["float64"]:
-        kind = dtypes[0]
-        example = " (0.15 rather than 0.150000006)" if kind == "float32" else ""
-        return (
-            f"The starting parameters come from the module's {kind} tensors, each shown as the "
-            f"shortest decimal that rounds to the same {kind}{example}; the derivation takes "
-            "these decimals as exact."
-        )
-    kinds = " and ".join(dtypes) or "no"
-    return (
-        f"The starting parameters come from the module's {kinds} tensors, each shown as the "
-        "shortest decimal that reads back as the same value (float32 values as float32, others "
-        "as float64); the derivation takes these decimals as exact."
-    )
 
 
 # ---------------------------------------------------------------- validation and messages

@@ -445,8 +445,9 @@ def test_file_problems(tmp_path, monkeypatch, make, spec: str, pattern: str) -> 
 # ---------------------------------------------------------------- [torch] wiring
 
 def fake_importer(monkeypatch, layers_from_module_path) -> None:
+    """Stand in for the PyTorch reader: layers from the given function, a fixed provenance sentence."""
     fake = types.ModuleType("derive.from_torch")
-    fake.layers_from_module_path = layers_from_module_path  # type: ignore[attr-defined]
+    fake.read_module_path = lambda path, name: (layers_from_module_path(path, name), "Read from a fake module.")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "derive.from_torch", fake)
 
 
