@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from startup import median_seconds
 
 
 def spec_text(hidden: int, steps: int, seed: int = 0) -> str:
@@ -48,17 +47,6 @@ target = [[0.01, 0.99]]
 lr = 0.5
 steps = {steps}
 """
-
-
-def median_seconds(command: list[str], runs: int, cwd: str) -> float:
-    """The median wall time of ``runs`` runs of ``command`` (after one warm-up run)."""
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

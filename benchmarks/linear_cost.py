@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from startup import median_seconds
 
 LAYERS = 4
 WIDTHS = (4, 8, 16)
@@ -33,16 +33,6 @@ def spec_text(width: int, layers: int = LAYERS, seed: int = 0) -> str:
         lines.append("bias = " + row(width))
     lines += ["[data]", "input = " + row(width), "target = [" + ", ".join(f"{rng.randint(1, 99) / 100}" for _ in range(width)) + "]"]
     return "\n".join(lines) + "\n"
-
-
-def timed(command: list[str], cwd: str, runs: int = 3) -> float:
-    """Median wall time of a command."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 NAIVE = """
@@ -88,13 +78,13 @@ def main() -> None:
     parser.add_argument("--naive-budget", type=float, default=60.0, help="seconds allowed for one naive diff")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        baseline = timed([sys.executable, "-c", "import sympy, jinja2"], folder, runs=5)
+        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], 5, folder)
         print(f"baseline python -c 'import sympy, jinja2': {baseline:.2f} s")
         derived = {}
         for width in WIDTHS:
             path = Path(folder) / f"mlp{width}.toml"
             path.write_text(spec_text(width))
-            seconds = timed([sys.executable, "-m", "derive", str(path), "-o", "out.md"], folder)
+            seconds = median_seconds([sys.executable, "-m", "derive", str(path), "-o", "out.md"], 3, folder)
             parameters = LAYERS * (width * width + width)
             size = (Path(folder) / "out.md").stat().st_size
             derived[width] = seconds

@@ -153,7 +153,6 @@ def _backward(context: Context, precision: int) -> Section:
             next_values = _columns([sample.delta[index + 1] for sample in first.samples])
             form = MatrixOp(r"\odot", MatrixOp("", W_next, delta_next), derivative)
             numbers = MatrixOp(r"\odot", MatrixOp("", m.numeric(transposed), m.numeric(next_values)), m.numeric(d_values))
-        previous = m.name("X" if index == 0 else f"A^{{({l - 1})}}")
         previous_values = (
             _columns([list(s) for s in network.data.inputs]) if index == 0 else _columns([s.a[index - 1] for s in first.samples])
         )

@@ -53,7 +53,6 @@ def update_section(context: Context) -> Section:
     train = context.network.train
     lr = graph.learning_rate
     decay = _hyper(context, "weight_decay", r"\lambda", train.weight_decay)
-    momentum = _hyper(context, "momentum", r"\mu", train.momentum)
     beta1 = _hyper(context, "beta1", r"\beta_{1}", train.betas[0])
     beta2 = _hyper(context, "beta2", r"\beta_{2}", train.betas[1])
     eps = _hyper(context, "eps", r"\epsilon", train.eps)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
+import importlib.util
+import json
 import os
 import shutil
+import sys
+from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
@@ -33,3 +38,61 @@ def require_pdflatex() -> str:
     if path is None:
         _missing("pdflatex")
     return path
+
+
+# ---------------------------------------------------------------- helpers shared by test modules
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RELATIVE = 1e-9  # the project's tolerance against PyTorch float64
+ABSOLUTE = 1e-12  # near zero
+
+
+def run_cli(argv: list[str], capsys, cwd: Path | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    """derive's main(argv) in this process; returns (status, stdout, stderr)."""
+    from derive.cli import main
+
+    if cwd is not None:
+        monkeypatch.chdir(cwd)
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def cli_json(argv: list[str], capsys) -> dict:
+    """The derive-json/1 document that main(argv) prints with --format json -o -."""
+    status, out, err = run_cli(argv + ["--format", "json", "-o", "-"], capsys)
+    assert status == 0, err
+    return json.loads(out)
+
+
+def load_fixture(file: str, name: str):
+    """A module of tests/fixtures built by plain Python, independent of derive (a fresh copy each time)."""
+    import torch
+
+    spec = importlib.util.spec_from_file_location(f"fixture_{file[:-3]}", FIXTURES / file)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(FIXTURES))
+    found = getattr(module, name)
+    return copy.deepcopy(found) if isinstance(found, torch.nn.Module) else found()
+
+
+def close(derived: float, reference: float, relative: float = RELATIVE) -> bool:
+    """Equal within the relative tolerance, or the absolute one near zero."""
+    return abs(derived - reference) <= relative * max(abs(derived), abs(reference)) + ABSOLUTE
+
+
+def assert_same(derived, reference, where: str = "") -> None:
+    """Nested lists of numbers (or None) equal entry by entry within the tolerance."""
+    if reference is None or derived is None:
+        assert derived is None and reference is None, f"{where}: {derived!r} != {reference!r}"
+    elif isinstance(reference, list):
+        assert isinstance(derived, list) and len(derived) == len(reference), f"{where}: {derived!r} != {reference!r}"
+        for i, (d, r) in enumerate(zip(derived, reference)):
+            assert_same(d, r, f"{where}[{i}]")
+    else:
+        assert isinstance(derived, (int, float)), f"{where}: {derived!r} is not a number"
+        assert close(derived, reference), f"{where}: derive {derived!r} != torch {reference!r}"

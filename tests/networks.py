@@ -37,3 +37,32 @@ def random_network(
     inputs = (tuple(decimal() for _ in range(widths[0])),)
     targets = (tuple(Fraction(rng.randint(0, 100), 100) for _ in range(widths[-1])),)
     return Network(tuple(layers), Data(inputs, targets), "half_sse", Train(lr=Fraction(1, 2)), title, f"random{seed}", f"random{seed}")
+
+
+# The seed network as a spec, written out so that the bad specs of the tests differ from it in one
+# place only; their line numbers refer to this text (the title is line 1).
+SEED_SPEC = """\
+title = "t"
+
+[[layer]]
+activation = "sigmoid"
+weight = [[0.15, 0.20], [0.25, 0.30]]
+bias = [0.35, 0.35]
+
+[[layer]]
+activation = "sigmoid"
+weight = [[0.40, 0.45], [0.50, 0.55]]
+bias = [0.60, 0.60]
+
+[data]
+input = [[0.05, 0.10]]
+target = [[0.01, 0.99]]
+
+[loss]
+kind = "half_sse"
+
+[train]
+optimizer = "sgd"
+lr = 0.5
+steps = 1
+"""

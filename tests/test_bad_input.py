@@ -30,33 +30,9 @@ from derive.latex_text import SPECIALS as LATEX_SPECIALS
 from derive.render import MARKDOWN_SPECIALS, escape_latex, escape_markdown
 
 from _tools import require_pdflatex
+from networks import SEED_SPEC
 
-# The seed spec; line numbers below refer to it.
-BASE = """\
-title = "t"
-
-[[layer]]
-activation = "sigmoid"
-weight = [[0.15, 0.20], [0.25, 0.30]]
-bias = [0.35, 0.35]
-
-[[layer]]
-activation = "sigmoid"
-weight = [[0.40, 0.45], [0.50, 0.55]]
-bias = [0.60, 0.60]
-
-[data]
-input = [[0.05, 0.10]]
-target = [[0.01, 0.99]]
-
-[loss]
-kind = "half_sse"
-
-[train]
-optimizer = "sgd"
-lr = 0.5
-steps = 1
-"""
+BASE = SEED_SPEC
 
 CE = ('kind = "half_sse"', 'kind = "cross_entropy"')
 BCE = ('kind = "half_sse"', 'kind = "bce"')

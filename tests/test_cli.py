@@ -26,36 +26,12 @@ except ImportError:  # tests/ is not a package: pytest put it on sys.path
     from _tools import require_pdflatex, require_torch
 
 from derive.network import Data, Layer, Network, Train
+from networks import SEED_SPEC
 
 EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf"}
 WORKERS = 2  # the subprocesses are independent; two at a time halves the wall time on two cores
 
-# The seed network, written out here so that the bad specs below differ from it in one place only.
-SEED_TOML = """\
-title = "A step-by-step backpropagation example"
-
-[[layer]]
-activation = "sigmoid"
-weight = [[0.15, 0.20], [0.25, 0.30]]
-bias = [0.35, 0.35]
-
-[[layer]]
-activation = "sigmoid"
-weight = [[0.40, 0.45], [0.50, 0.55]]
-bias = [0.60, 0.60]
-
-[data]
-input = [[0.05, 0.10]]
-target = [[0.01, 0.99]]
-
-[loss]
-kind = "half_sse"
-
-[train]
-optimizer = "sgd"
-lr = 0.5
-steps = 1
-"""
+SEED_TOML = SEED_SPEC
 
 BAD_SPECS = {
     "bad_key.toml": SEED_TOML.replace('bias = [0.35, 0.35]\n', 'bias = [0.35, 0.35]\ncolour = "red"\n'),

@@ -38,25 +38,11 @@ from derive.spec import load_spec, parse_spec
 from derive.training import train
 
 from networks import random_network
+from _tools import assert_same, close
 
 F = Fraction
 RELATIVE = 1e-9
 ABSOLUTE = 1e-12
-
-
-def close(derived: float, reference: float, relative: float = RELATIVE) -> bool:
-    return abs(derived - reference) <= relative * max(abs(derived), abs(reference)) + ABSOLUTE
-
-
-def assert_same(derived, reference, where: str = "") -> None:
-    if reference is None or derived is None:
-        assert derived is None and reference is None, f"{where}: {derived!r} != {reference!r}"
-    elif isinstance(reference, list):
-        assert isinstance(derived, list) and len(derived) == len(reference), f"{where}: {derived!r} != {reference!r}"
-        for i, (d, r) in enumerate(zip(derived, reference)):
-            assert_same(d, r, f"{where}[{i}]")
-    else:
-        assert close(derived, reference), f"{where}: derive {derived!r} != torch {reference!r}"
 
 
 def assert_json_matches_torch(network: Network, training=None) -> dict:

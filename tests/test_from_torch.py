@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import math
 import random
 import struct
@@ -25,6 +24,7 @@ from derive.from_torch import (  # noqa: E402
 )
 from derive.network import Data, Layer, Network, Train  # noqa: E402
 from derive.torch_reference import torch_run  # noqa: E402
+from _tools import load_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # CI clones the repository into a folder with shared/ beside it, as in the working checkout.
@@ -133,19 +133,6 @@ SUPPORTED = [
       ("leaky_relu", 2, 3, "per_neuron", Fraction(1, 10))]),
 ]
 SUPPORTED_IDS = [name for _, name, _ in SUPPORTED]
-
-
-def load_fixture(file: str, name: str) -> torch.nn.Module:
-    """The fixture's module, built by plain Python, independent of derive."""
-    spec = importlib.util.spec_from_file_location(f"fixture_{file[:-3]}", FIXTURES / file)
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(FIXTURES))
-    found = getattr(module, name)
-    return found if isinstance(found, torch.nn.Module) else found()
 
 
 def linears_in_call_order(module: torch.nn.Module, width: int) -> list[torch.nn.Linear]:

@@ -39,6 +39,7 @@ from derive.training import train
 
 require_torch()
 from derive.torch_reference import torch_run  # noqa: E402  (needs torch)
+from _tools import assert_same, close
 
 RELATIVE = 1e-9
 ABSOLUTE = 1e-12
@@ -129,23 +130,6 @@ def random_networks(draw, max_depth: int = 3, max_width: int = 3, max_batch: int
 
 
 # ---------------------------------------------------------------- comparing
-
-
-def close(derived: float, reference: float) -> bool:
-    return abs(derived - reference) <= RELATIVE * max(abs(derived), abs(reference)) + ABSOLUTE
-
-
-def assert_same(derived, reference, where: str = "") -> None:
-    """Nested lists of numbers (or None) equal entry by entry within the tolerance."""
-    if reference is None or derived is None:
-        assert derived is None and reference is None, f"{where}: {derived!r} != {reference!r}"
-    elif isinstance(reference, list):
-        assert isinstance(derived, list) and len(derived) == len(reference), f"{where}: {derived!r} != {reference!r}"
-        for i, (d, r) in enumerate(zip(derived, reference)):
-            assert_same(d, r, f"{where}[{i}]")
-    else:
-        assert isinstance(derived, (int, float)), f"{where}: {derived!r} is not a number"
-        assert close(derived, reference), f"{where}: derive {derived!r} != torch {reference!r}"
 
 
 def comparable_with_float64(network: Network, training, reference: dict) -> bool:

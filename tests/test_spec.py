@@ -24,34 +24,11 @@ from derive.spec import (
     network_from_dict,
     parse_spec,
 )
+from networks import SEED_SPEC
 
 F = Fraction
 
-BASE = """\
-title = "t"
-
-[[layer]]
-activation = "sigmoid"
-weight = [[0.15, 0.20], [0.25, 0.30]]
-bias = [0.35, 0.35]
-
-[[layer]]
-activation = "sigmoid"
-weight = [[0.40, 0.45], [0.50, 0.55]]
-bias = [0.60, 0.60]
-
-[data]
-input = [[0.05, 0.10]]
-target = [[0.01, 0.99]]
-
-[loss]
-kind = "half_sse"
-
-[train]
-optimizer = "sgd"
-lr = 0.5
-steps = 1
-"""
+BASE = SEED_SPEC
 
 SECOND_LAYER = """\
 [[layer]]

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import copy
-import importlib.util
-import json
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from derive.cli import main
 
 from _tools import require_torch
+from _tools import run_cli as run, cli_json as derive_json, load_fixture as load_module
 
 torch = require_torch()
 np = pytest.importorskip("numpy")
@@ -26,21 +21,6 @@ SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "seed_ne
 SEED_COPY = FIXTURES / "seed" / "seed_net.py"  # the seed script, byte for byte
 SEED_COMMAND = ["--input", "0.05,0.10", "--target", "0.01,0.99", "--loss", "half_sse", "--lr", "0.5"]
 PROVENANCE = "The starting parameters come from the module's float32 tensors"
-
-
-def run(argv: list[str], capsys, cwd: Path | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    """main(argv) in this process; returns (status, stdout, stderr)."""
-    if cwd is not None:
-        monkeypatch.chdir(cwd)
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def derive_json(argv: list[str], capsys) -> dict:
-    status, out, err = run(argv + ["--format", "json", "-o", "-"], capsys)
-    assert status == 0, err
-    return json.loads(out)
 
 
 # --- the seed script gives the built-in mazur derivation -------------------------------------
@@ -147,18 +127,6 @@ def shortest(value: float, dtype: torch.dtype) -> float:
     if dtype == torch.float32:
         return float(np.format_float_positional(np.float32(value), unique=True))
     return value
-
-
-def load_module(file: str, name: str) -> torch.nn.Module:
-    spec = importlib.util.spec_from_file_location(f"cli_fixture_{file[:-3]}", FIXTURES / file)
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(FIXTURES))
-    found = getattr(module, name)
-    return copy.deepcopy(found) if isinstance(found, torch.nn.Module) else found()
 
 
 def module_autograd(file, name, inputs, targets, loss, optimizer, lr, steps) -> dict:

@@ -3,7 +3,6 @@ imported only when asked for."""
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import sys
@@ -12,31 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from derive.cli import main
 from derive.training import train
 from derive.verification import Check, verification_section
 
 from networks import random_network
 
 from _tools import require_torch
+from _tools import run_cli as run, cli_json as derive_json
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED_COPY = FIXTURES / "seed" / "seed_net.py"
-
-
-def run(argv: list[str], capsys, cwd: Path | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    """main(argv) in this process; returns (status, stdout, stderr)."""
-    if cwd is not None:
-        monkeypatch.chdir(cwd)
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def derive_json(argv: list[str], capsys) -> dict:
-    status, out, err = run(argv + ["--format", "json", "-o", "-"], capsys)
-    assert status == 0, err
-    return json.loads(out)
 
 
 def section(markdown: str, title: str) -> str:
