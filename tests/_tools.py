@@ -96,3 +96,18 @@ def assert_same(derived, reference, where: str = "") -> None:
     else:
         assert isinstance(derived, (int, float)), f"{where}: {derived!r} is not a number"
         assert close(derived, reference), f"{where}: derive {derived!r} != torch {reference!r}"
+
+
+def torch_loss(kind: str, output, targets):
+    """A loss written directly with torch (the test's own oracle, not derive.torch_reference)."""
+    import torch
+
+    if kind == "half_sse":
+        return ((output - targets) ** 2).sum() / 2
+    if kind == "sse":
+        return ((output - targets) ** 2).sum()
+    if kind == "mse":
+        return torch.nn.MSELoss()(output, targets)
+    if kind == "bce":
+        return torch.nn.BCELoss()(output, targets)
+    return torch.nn.CrossEntropyLoss()(output, targets)

@@ -24,7 +24,7 @@ from derive.from_torch import (  # noqa: E402
 )
 from derive.network import Data, Layer, Network, Train  # noqa: E402
 from derive.torch_reference import torch_run  # noqa: E402
-from _tools import load_fixture
+from _tools import load_fixture, torch_loss
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # CI clones the repository into a folder with shared/ beside it, as in the working checkout.
@@ -202,19 +202,6 @@ LOSSES = {
 }
 
 
-def module_loss(kind: str, output, targets):
-    F = torch.nn.functional
-    if kind == "half_sse":
-        return ((output - targets) ** 2).sum() / 2
-    if kind == "sse":
-        return ((output - targets) ** 2).sum()
-    if kind == "mse":
-        return torch.nn.MSELoss()(output, targets)
-    if kind == "bce":
-        return torch.nn.BCELoss()(output, targets)
-    return F.cross_entropy(output, targets)
-
-
 def random_data(rng: random.Random, loss: str, n_in: int, n_out: int, batch: int = 3) -> Data:
     inputs = tuple(tuple(Fraction(rng.randint(-100, 100), 50) for _ in range(n_in))
                    for _ in range(batch))
@@ -254,7 +241,7 @@ def test_torch_run_of_the_read_layers_equals_the_module_in_float64(file, name, e
     optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
     optimizer.zero_grad()
     output = module(inputs)
-    value = module_loss(loss, output, targets)
+    value = torch_loss(loss, output, targets)
     value.backward()
 
     step = result["steps"][0]

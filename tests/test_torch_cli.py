@@ -10,7 +10,7 @@ import pytest
 
 
 from _tools import require_torch
-from _tools import run_cli as run, cli_json as derive_json, load_fixture as load_module
+from _tools import run_cli as run, cli_json as derive_json, load_fixture as load_module, torch_loss
 
 torch = require_torch()
 np = pytest.importorskip("numpy")
@@ -160,7 +160,7 @@ def module_autograd(file, name, inputs, targets, loss, optimizer, lr, steps) -> 
         seen.clear()
         opt.zero_grad()
         output = module(x)
-        value = loss_of(loss, output, y)
+        value = torch_loss(loss, output, y)
         value.backward()
         history.append(value.item())
         if step == 0:
@@ -184,25 +184,13 @@ def module_autograd(file, name, inputs, targets, loss, optimizer, lr, steps) -> 
     for handle in handles:
         handle.remove()
     with torch.no_grad():
-        final_loss = loss_of(loss, module(x), y).item()
+        final_loss = torch_loss(loss, module(x), y).item()
     record["loss_history"] = history
     record["final_loss"] = final_loss
     record["final_layers"] = [
         {"weight": l.weight.tolist(), "bias": None if l.bias is None else l.bias.tolist()} for l in linears
     ]
     return record
-
-
-def loss_of(kind: str, output, targets):
-    if kind == "half_sse":
-        return ((output - targets) ** 2).sum() / 2
-    if kind == "sse":
-        return ((output - targets) ** 2).sum()
-    if kind == "mse":
-        return torch.nn.MSELoss()(output, targets)
-    if kind == "bce":
-        return torch.nn.BCELoss()(output, targets)
-    return torch.nn.CrossEntropyLoss()(output, targets)
 
 
 def assert_close(mine, theirs, what: str = "") -> None:
