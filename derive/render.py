@@ -6,7 +6,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Callable
 
 import jinja2
@@ -16,6 +15,7 @@ from . import numbers
 from .document import Block, Chart, Document, Equation, Figure, Given, Prose, Section, Table
 from .matrix_form import MatrixOp
 from .formatting import format_number
+from .shipped import shipped_folder
 from .latex_text import escape_latex
 from .network import Network
 from .training import Training
@@ -29,7 +29,7 @@ FORMATS = ("markdown", "latex", "json", "pdf")
 @cache
 def environment(kind: str) -> jinja2.Environment:
     """The Jinja environment for ``markdown`` or ``latex`` templates, loaded from the package."""
-    folder = resources.files("derive.templates") / kind
+    folder = shipped_folder("templates") / kind
     options: dict = {}
     if kind == "latex":
         options = dict(

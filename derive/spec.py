@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import decimal
 import difflib
-import importlib.resources
 import math
 import re
 import tomllib
@@ -19,6 +18,8 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from importlib.resources.abc import Traversable
 from pathlib import Path
+
+from .shipped import shipped_folder
 from typing import Any, NoReturn
 
 from derive import limits
@@ -76,12 +77,7 @@ def builtin_examples() -> list[str]:
 
 
 def _examples_folder() -> Traversable:
-    try:
-        return importlib.resources.files("derive.examples")
-    except ModuleNotFoundError:
-        # A source checkout keeps the examples in ./examples, which only the installed package
-        # maps onto derive.examples (see package-dir in pyproject.toml).
-        return Path(__file__).resolve().parent.parent / "examples"
+    return shipped_folder("examples")
 
 
 def _builtin_text(name: str) -> str:
