@@ -130,8 +130,7 @@ def forward_section(context: Context, sample: int) -> Section:
         for unit in layer:
             equations.append(_equation(context, unit.z, [unit.net], unit.net, sample))
             equations.append(_activation_equation(context, unit, sample))
-        spec = context.network.layers[index]
-        lead = (f"Activation: {_activation_words(spec.activation, spec.negative_slope)}.",)
+        lead = _activation_lead(context, layer[0])
         blocks.append(Block((layer_title(context, index),), lead, tuple(equations)))
     return Section(
         f"forward-{sample}",
@@ -155,14 +154,22 @@ def _activation_equation(context: Context, unit: Unit, sample: int) -> Equation:
     return _equation(context, unit.a, forms, explicit, sample)
 
 
-def _activation_words(name: str, slope: Fraction) -> str:
-    return {
-        "sigmoid": "the logistic sigmoid, 1/(1 + e^(-net))",
-        "tanh": "the hyperbolic tangent",
-        "relu": "ReLU, max(0, net)",
-        "leaky_relu": f"leaky ReLU with negative slope {float(slope):g}",
-        "identity": "none (the identity)",
-    }[name]
+ACTIVATION_WORDS = {
+    "sigmoid": "the logistic sigmoid",
+    "tanh": "the hyperbolic tangent",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+}
+
+
+def _activation_lead(context: Context, unit: Unit) -> Prose:
+    """'Activation: the logistic sigmoid, sigma(net) = 1/(1 + e^-net).', written with a generic net input."""
+    if unit.activation == "identity":
+        return ("Activation: none (the identity); each output equals its net input.",)
+    generic = context_symbol(context, "activation_input", r"\mathit{net}" if context.naming.scheme == "mazur" else "z")
+    applied = Applied(context.activation_names[unit.activation], generic)
+    formula = sp.Eq(applied, _display_expression(unit).xreplace({unit.z: generic}), evaluate=False)
+    return (f"Activation: {ACTIVATION_WORDS[unit.activation]}, ", formula, ".")
 
 
 def _display_expression(unit: Unit) -> sp.Expr:
@@ -269,10 +276,16 @@ def _softmax_jacobian_block(context: Context) -> Block:
     )
     collected = sp.Add(sp.Mul(p_j, sp.Sum(y_k, (k, 1, K)), evaluate=False), -y_j, evaluate=False)
     gradient = Equation(Partial(E, a_j), (chain, substituted, collected, sp.Add(p_j, -y_j, evaluate=False)), None, None)
+    loss_of_one = sp.Eq(E, -sp.Sum(sp.Mul(y_k, sp.log(p_k), evaluate=False), (k, 1, K)), evaluate=False)
+    softmax_k = sp.Eq(p_k, sp.exp(context_symbol(context, "a_k", f"{output_name}_{{k}}")) / sp.Symbol("S"), evaluate=False)
+    context.names[sp.Symbol("S")] = r"\sum_{m=1}^{K} e^{" + output_name + "_{m}}"
     lead = (
-        "For one sample, E = -sum_k y_k log p_k with p = softmax(a). The softmax Jacobian and the chain rule "
-        "give the simple gradient below; the last step uses that the targets of a sample add up to 1. "
-        "The batch mean multiplies it by 1/(batch size).",
+        "For one sample, ",
+        loss_of_one,
+        " with ",
+        softmax_k,
+        ". The softmax Jacobian and the chain rule give the simple gradient below; the last step uses that "
+        "the targets of a sample add up to 1. The batch mean multiplies it by 1/(batch size).",
     )
     return Block(("Softmax and cross-entropy",), lead, (jacobian, gradient))
 

@@ -188,9 +188,27 @@ def _backward(context: Context, precision: int) -> Section:
         if layer.bias_trained:
             lead += (" The bias gradient sums the error signals over the samples" + (" and the neurons (a shared bias)." if layer.bias_kind == "shared" else "."),)
         blocks.append(Block((f"Layer {l}",), lead, tuple(equations)))
+    m = _Matrices(context, precision)
+    delta_L, delta_l, delta_next = m.name(r"\delta^{(L)}"), m.name(r"\delta^{(l)}"), m.name(r"\delta^{(l+1)}")
+    rules = (
+        sp.Eq(delta_L, MatrixOp(r"\odot", m.name(r"\nabla_{A^{(L)}} E"), m.name("f_{L}'(Z^{(L)})")), evaluate=False),
+        sp.Eq(delta_l, MatrixOp(r"\odot", MatrixOp("", m.name(r"\left(W^{(l+1)}\right)^{\top}"), delta_next), m.name("f_{l}'(Z^{(l)})")), evaluate=False),
+        sp.Eq(m.name(r"\frac{\partial E}{\partial W^{(l)}}"), MatrixOp("", delta_l, m.name(r"\left(A^{(l-1)}\right)^{\top}")), evaluate=False),
+        sp.Eq(m.name(r"\frac{\partial E}{\partial b^{(l)}}"), MatrixOp("", delta_l, m.name(r"\mathbf{1}")), evaluate=False),
+    )
     intro: Prose = (
-        "The same chain rule with whole layers at once: for the output layer L, delta(L) = grad_A E (.) f'(Z(L)); "
-        "for the others, delta(l) = W(l+1)^T delta(l+1) (.) f'(Z(l)); then dE/dW(l) = delta(l) A(l-1)^T and "
-        "dE/db(l) = delta(l) 1. Here (.) is the entry-by-entry (Hadamard) product and 1 a column of ones.",
+        "The same chain rule with whole layers at once: for the output layer L, ",
+        rules[0],
+        "; for the others, ",
+        rules[1],
+        "; then ",
+        rules[2],
+        " and ",
+        rules[3],
+        ". Here ",
+        m.name(r"\odot"),
+        " is the entry-by-entry (Hadamard) product and ",
+        m.name(r"\mathbf{1}"),
+        " a column of ones.",
     )
     return Section("matrix-backward", "The backward pass in matrix form", intro, tuple(blocks))
