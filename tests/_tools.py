@@ -111,3 +111,13 @@ def torch_loss(kind: str, output, targets):
     if kind == "bce":
         return torch.nn.BCELoss()(output, targets)
     return torch.nn.CrossEntropyLoss()(output, targets)
+
+
+SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "seed_net.py"
+
+
+def require_shared_seed() -> Path:
+    """The seed script in ../shared/seed (CI has shared/ beside the clone); skip locally without it."""
+    if not SHARED_SEED.exists():
+        _missing(f"the seed script {SHARED_SEED}")
+    return SHARED_SEED

@@ -24,11 +24,10 @@ from derive.from_torch import (  # noqa: E402
 )
 from derive.network import Data, Layer, Network, Train  # noqa: E402
 from derive.torch_reference import torch_run  # noqa: E402
-from _tools import load_fixture, torch_loss
+from _tools import load_fixture, require_shared_seed, torch_loss
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # CI clones the repository into a folder with shared/ beside it, as in the working checkout.
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "seed_net.py"
 UNSUPPORTED = str(FIXTURES / "unsupported.py")
 
 
@@ -101,9 +100,8 @@ SEED_LAYERS = (
 )
 
 
-@pytest.mark.skipif(not SEED.exists(), reason=f"the seed script {SEED} is not here")
 def test_seed_script_reads_as_the_seed_fractions():
-    layers = layers_from_module_path(str(SEED), "Net")
+    layers = layers_from_module_path(str(require_shared_seed()), "Net")
     assert layers == SEED_LAYERS
     assert layers[0].weight[0][0] == Fraction(3, 20)
     assert all(layer.bias_kind == "per_neuron" and layer.bias_trained for layer in layers)

@@ -10,14 +10,13 @@ import pytest
 
 
 from _tools import require_torch
-from _tools import run_cli as run, cli_json as derive_json, load_fixture as load_module, torch_loss
+from _tools import require_shared_seed, run_cli as run, cli_json as derive_json, load_fixture as load_module, torch_loss
 
 torch = require_torch()
 np = pytest.importorskip("numpy")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "seed_net.py"
 SEED_COPY = FIXTURES / "seed" / "seed_net.py"  # the seed script, byte for byte
 SEED_COMMAND = ["--input", "0.05,0.10", "--target", "0.01,0.99", "--loss", "half_sse", "--lr", "0.5"]
 PROVENANCE = "The starting parameters come from the module's float32 tensors"
@@ -26,28 +25,30 @@ PROVENANCE = "The starting parameters come from the module's float32 tensors"
 # --- the seed script gives the built-in mazur derivation -------------------------------------
 
 SEEDS = [
-    pytest.param(
-        str(SHARED_SEED) + ":Net",
-        marks=pytest.mark.skipif(not SHARED_SEED.exists(), reason="no shared/ beside the repository"),
-        id="shared-seed",
-    ),
+    pytest.param("shared", id="shared-seed"),
     pytest.param(str(SEED_COPY) + ":Net", id="seed-copy"),
     pytest.param(str(FIXTURES / "seed_again.py") + ":SeedAgain", id="seed-again"),
 ]
 
 
-@pytest.mark.skipif(not SHARED_SEED.exists(), reason="no shared/ beside the repository")
 def test_the_fixture_copy_of_the_seed_script_is_the_seed_script():
-    assert SEED_COPY.read_bytes() == SHARED_SEED.read_bytes()
+    assert SEED_COPY.read_bytes() == require_shared_seed().read_bytes()
+
+
+def seed_target(target: str) -> str:
+    """A SEEDS entry as FILE.py:NAME; 'shared' is the script in ../shared/seed (required in CI)."""
+    return f"{require_shared_seed()}:Net" if target == "shared" else target
 
 
 @pytest.mark.parametrize("target", SEEDS)
 def test_seed_json_equals_the_builtin_mazur(target, capsys):
+    target = seed_target(target)
     assert derive_json(["--from-torch", target] + SEED_COMMAND, capsys) == derive_json(["mazur"], capsys)
 
 
 @pytest.mark.parametrize("target", SEEDS)
 def test_seed_markdown_is_the_mazur_derivation(target, capsys):
+    target = seed_target(target)
     status, ours, err = run(["--from-torch", target] + SEED_COMMAND + ["-o", "-"], capsys)
     assert status == 0, err
     _, mazur, _ = run(["mazur", "-o", "-"], capsys)
