@@ -14,7 +14,7 @@ from .forward_backward import target_row
 from .graph import local_derivative, Graph, Parameter, Partial, Unit, build_graph
 from .network import Network
 from .notation import Names, names_for
-from .numbers import Number, add, mul, total
+from .numbers import Number, mul, total
 from .optimizers import Slot
 from .training import Training
 
@@ -105,37 +105,17 @@ class Context:
         bias = first.grad_biases[slot.layer]
         return bias[slot.row] if slot.row is not None else bias
 
-    def sample_gradient(self, parameter: Parameter, sample: int) -> Number:
-        """Sample ``sample``'s share of dE/dp: its delta times the parameter's local derivative."""
-        pass_ = self.training.first.samples[sample]
-        share: Number = Fraction(0)
-        for unit in self.graph.parameter_consumers(parameter):
-            local = local_derivative(unit.net, parameter.symbol)
-            factor = Fraction(1) if local == 1 else self._node_value(local, sample)
-            share = add(share, mul(pass_.delta[unit.layer][unit.index], factor))
-        return share
-
-    def _node_value(self, symbol: sp.Symbol, sample: int) -> Number:
-        pass_ = self.training.first.samples[sample]
-        for unit in self.units():
-            if unit.a == symbol:
-                return pass_.a[unit.layer][unit.index]
-        index = self.graph.inputs.index(symbol)
-        return self.network.data.inputs[sample][index]
-
     def _sample_values(self, s: int) -> dict:
         graph, first = self.graph, self.training.first
         sample = first.samples[s]
         E = self.loss_symbol(s)
         values: dict = {graph.learning_rate: self.network.train.lr}
+        by_slot = {slot: symbol for symbol, slot in self.slots.items()}
         for parameter in graph.parameters:
             values[parameter.symbol] = parameter.value
             values[Partial(graph.loss_total, parameter.symbol)] = self.gradient(parameter)
-            if self.batch > 1:
-                values[Partial(E, parameter.symbol)] = self.sample_gradient(parameter, s)
         for update in self.training.updates:
-            parameter = next(p for p in graph.parameters if self.slots[p.symbol] == update.slot)
-            values[self.updated[parameter.symbol]] = update.new
+            values[self.updated[by_slot[update.slot]]] = update.new
         for x, value in zip(graph.inputs, self.network.data.inputs[s]):
             values[x] = value
         for y, value in zip(graph.targets, target_row(self.network, s)):
@@ -152,6 +132,14 @@ class Context:
                 for symbol in unit.net.free_symbols:
                     local = local_derivative(unit.net, symbol)
                     values[Partial(unit.z, symbol)] = Fraction(1) if local == 1 else values[local]
+        if self.batch > 1:
+            # Sample s's share of dE/dp: delta times the local derivative, summed over the units p feeds.
+            for parameter in graph.parameters:
+                shares = (
+                    mul(values[self.deltas[unit.z]], values[Partial(unit.z, parameter.symbol)])
+                    for unit in graph.parameter_consumers(parameter)
+                )
+                values[Partial(E, parameter.symbol)] = total(shares)
         for j, term in enumerate(graph.loss_terms):
             values[term] = sample.loss_terms[j]
         for j, p in enumerate(sample.softmax):

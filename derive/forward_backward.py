@@ -28,15 +28,15 @@ class Arithmetic:
     sqrt: Callable
     convert: Callable
     module: str  # lambdify module for activations and loss terms
+    zero: object
 
 
 EXACT = Arithmetic(
-    numbers.add, numbers.sub, numbers.mul, numbers.div, numbers.sqrt, lambda value: value, "mpmath"
+    numbers.add, numbers.sub, numbers.mul, numbers.div, numbers.sqrt, lambda value: value, "mpmath", Fraction(0)
 )
 FLOAT64 = Arithmetic(
-    operator.add, operator.sub, operator.mul, operator.truediv, math.sqrt, numbers.to_float, "math"
+    operator.add, operator.sub, operator.mul, operator.truediv, math.sqrt, numbers.to_float, "math", 0.0
 )
-ZERO = {id(EXACT): Fraction(0), id(FLOAT64): 0.0}
 
 
 def _safe_exp(x: float) -> float:
@@ -133,7 +133,7 @@ def forward(network: Network, state: State, sample_input: Sequence, arithmetic: 
         slope = arithmetic.convert(layer.negative_slope)
         zs, outs = [], []
         for j, row in enumerate(state.weights[index]):
-            z = ZERO[id(arithmetic)]
+            z = arithmetic.zero
             for w, a in zip(row, previous):
                 z = arithmetic.add(z, arithmetic.mul(w, a))
             bias = bias_of(state, index, j)
@@ -184,7 +184,7 @@ def run_pass(network: Network, state: State, arithmetic: Arithmetic, backward: b
     """
     scale = arithmetic.convert(loss_scale(network))
     samples = []
-    loss = arithmetic.convert(0)
+    loss = arithmetic.zero
     for s, sample_input in enumerate(network.data.inputs):
         sample = forward(network, state, sample_input, arithmetic)
         targets = [arithmetic.convert(t) for t in target_row(network, s)]
@@ -263,7 +263,7 @@ def _backward(network: Network, state: State, sample: SamplePass, arithmetic: Ar
             weights = state.weights[index + 1]
             dE_da = []
             for k in range(layer.out_features):
-                value = ZERO[id(arithmetic)]
+                value = arithmetic.zero
                 for m, delta in enumerate(following):
                     value = arithmetic.add(value, arithmetic.mul(delta, weights[m][k]))
                 dE_da.append(value)
@@ -292,7 +292,7 @@ def _gradients(network: Network, samples: list[SamplePass], arithmetic: Arithmet
         for j in range(layer.out_features):
             row = []
             for k in range(layer.in_features):
-                value = ZERO[id(arithmetic)]
+                value = arithmetic.zero
                 for sample, sample_input in zip(samples, network.data.inputs):
                     incoming = sample.a[index - 1][k] if index > 0 else arithmetic.convert(sample_input[k])
                     value = arithmetic.add(value, arithmetic.mul(sample.delta[index][j], incoming))
@@ -301,14 +301,14 @@ def _gradients(network: Network, samples: list[SamplePass], arithmetic: Arithmet
         grad_weights.append(rows)
         per_unit = []
         for j in range(layer.out_features):
-            value = ZERO[id(arithmetic)]
+            value = arithmetic.zero
             for sample in samples:
                 value = arithmetic.add(value, sample.delta[index][j])
             per_unit.append(value)
         if layer.bias_kind == "per_neuron":
             grad_biases.append(per_unit)
         elif layer.bias_kind == "shared":
-            value = arithmetic.convert(0)
+            value = arithmetic.zero
             for unit_gradient in per_unit:
                 value = arithmetic.add(value, unit_gradient)
             grad_biases.append(value)
