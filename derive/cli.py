@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import DeriveError, UsageError
-from .options import DEFAULT_PRECISION, MAX_PRECISION, Options
-
-EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf"}
+from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
 
 EXAMPLES = """\
 examples:
@@ -42,12 +40,12 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", nargs="?", default=None, help="a spec TOML file or a built-in example name (default: mazur)")
-    p.add_argument("--format", "-f", choices=tuple(EXTENSIONS), default="markdown", help="output format (default: markdown)")
+    p.add_argument("--format", "-f", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     p.add_argument("-o", "--output", help="output path, or - for stdout (default: output/<name>.<ext>)")
     p.add_argument("--precision", type=int, default=DEFAULT_PRECISION, help=f"digits after the decimal point (default: {DEFAULT_PRECISION})")
-    p.add_argument("--notation", choices=("mazur", "indexed"), help="symbol names (default: mazur for one hidden layer, else indexed)")
-    p.add_argument("--only", metavar="NAMES", help="derive only these parameters in full, e.g. w5,b1 (the rest appear in the summary table)")
-    p.add_argument("--style", choices=("scalar", "matrix"), default="scalar", help="scalar chains (default) or the same step in matrix form")
+    p.add_argument("--notation", choices=NOTATIONS, help="symbol names (default: mazur for one hidden layer, else indexed)")
+    p.add_argument("--only", metavar="IDS", help="derive only these parameters in full, e.g. w5,b_h1 (the rest appear in the summary table)")
+    p.add_argument("--style", choices=STYLES, default="scalar", help="scalar chains (default) or the same step in matrix form")
     p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
     torch_group = p.add_argument_group("from PyTorch")
     torch_group.add_argument("--from-torch", metavar="FILE.py:NAME", help="take the layers and weights from an nn.Module")
@@ -83,11 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> None:
     """Load the network, derive it, render it and write it."""
-    from .pipeline import load_network, render
+    from .api import Document
 
-    if not 0 <= args.precision <= MAX_PRECISION:
-        raise UsageError(f"--precision: expected a whole number from 0 to {MAX_PRECISION}, found {args.precision}")
-    network = load_network(args)
     options = Options(
         format=args.format,
         precision=args.precision,
@@ -96,7 +91,8 @@ def run(args: argparse.Namespace) -> None:
         style=args.style,
         verify=args.verify,
     )
-    data = render(network, options)
+    network = load_network(args)
+    data = Document(network, options).render()
     if args.output == "-":
         try:
             sys.stdout.buffer.write(data)
@@ -104,7 +100,7 @@ def run(args: argparse.Namespace) -> None:
         except BrokenPipeError:  # the reader stopped early (derive -o - | head): not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
-    from .output import write_atomic
+    from .files import write_atomic
 
     path = Path(args.output) if args.output else Path("output") / f"{network.name}.{EXTENSIONS[args.format]}"
     try:
@@ -115,3 +111,15 @@ def run(args: argparse.Namespace) -> None:
         reason = "a folder on its path is a file" if isinstance(error, FileExistsError) else error.strerror or error
         raise UsageError(f"-o {path}: cannot write the output: {reason}") from None
     print(f"derive: wrote {path}", file=sys.stderr)
+
+
+def load_network(args: argparse.Namespace) -> "Network":
+    """The network named on the command line: a spec file, a built-in example or a PyTorch module."""
+    from .spec.torch_options import network_from_torch_arguments, reject_torch_options
+
+    if args.from_torch:
+        return network_from_torch_arguments(args)
+    reject_torch_options(args)
+    from .api import load
+
+    return load(args.spec or "mazur")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
-OPTIMIZERS = ("sgd", "adam")
+from .components.activations import Activation
+from .components.losses import HalfSSE, Loss
+from .components.optimizers import SGD, Optimizer
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 
@@ -16,11 +16,10 @@ Matrix = tuple[tuple[Fraction, ...], ...]
 class Layer:
     """One fully connected layer: weight is out x in, as in ``nn.Linear``."""
 
-    activation: str
+    activation: Activation
     weight: Matrix
     bias: tuple[Fraction, ...] | Fraction | None
     train_bias: bool = True
-    negative_slope: Fraction = Fraction(1, 100)
 
     @property
     def in_features(self) -> int:
@@ -47,14 +46,15 @@ class Layer:
 
 @dataclass(frozen=True)
 class Data:
-    """The batch: inputs are batch x in; targets are batch x out, or class indices."""
+    """The samples: inputs are samples x in; targets are samples x out, or class indices."""
 
     inputs: Matrix
     targets: Matrix | tuple[int, ...]
+    source: str = ""  # the CSV file the samples were read from, as the spec names it
 
     @property
     def batch_size(self) -> int:
-        """Number of samples in the batch."""
+        """Number of samples."""
         return len(self.inputs)
 
     @property
@@ -65,29 +65,39 @@ class Data:
 
 @dataclass(frozen=True)
 class Train:
-    """Optimizer settings, named and defaulted as in ``torch.optim``."""
+    """The optimizer and how long to train: ``steps`` updates, or ``epochs`` passes over the data.
 
-    optimizer: str = "sgd"
-    lr: Fraction = Fraction(1, 2)
-    momentum: Fraction = Fraction(0)
-    weight_decay: Fraction = Fraction(0)
-    betas: tuple[Fraction, Fraction] = (Fraction(9, 10), Fraction(999, 1000))
-    eps: Fraction = Fraction(1, 10**8)
+    ``batch_size`` splits the samples into mini-batches in order, as ``DataLoader(shuffle=False)``
+    does; None means one batch of every sample.
+    """
+
+    optimizer: Optimizer = field(default_factory=SGD)
     steps: int = 1
+    batch_size: int | None = None
+    epochs: int | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """A figure a published source gives for this network, to set beside derive's exact one."""
+
+    source: str
+    loss_after: Fraction
 
 
 @dataclass(frozen=True)
 class Network:
-    """Everything a derivation needs: layers, data, loss kind and training."""
+    """Everything a derivation needs: layers, data, loss and training."""
 
     layers: tuple[Layer, ...]
     data: Data
-    loss: str = "half_sse"
+    loss: Loss = field(default_factory=HalfSSE)
     train: Train = field(default_factory=Train)
     title: str = "A step-by-step backpropagation example"
     name: str = "network"
     source: str = ""
-    provenance: str = ""  # where the starting numbers came from, when not typed as decimals
+    provenance: tuple[str, ...] = ()  # dtypes of the PyTorch tensors the starting numbers came from
+    published: Published | None = None
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -105,3 +115,17 @@ class Network:
             elif layer.bias_kind == "shared":
                 count += 1
         return count
+
+    def batches(self) -> tuple[tuple[int, ...], ...]:
+        """The sample indices of each mini-batch, in order."""
+        count = self.data.batch_size
+        size = self.train.batch_size or count
+        return tuple(tuple(range(start, min(start + size, count))) for start in range(0, count, size))
+
+    @property
+    def updates(self) -> int:
+        """How many optimizer steps the run makes."""
+        if self.train.epochs is not None:
+            return self.train.epochs * len(self.batches())
+        return self.train.steps
+

@@ -1,16 +1,23 @@
-"""The frozen options of one run, as the command line or a caller sets them."""
+"""The frozen, validated options of one run, as the command line or a caller sets them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import UsageError
+from .text.catalogue import languages
+
 DEFAULT_PRECISION = 9
 MAX_PRECISION = 30
+FORMATS = ("markdown", "latex", "json", "pdf")
+EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf"}
+STYLES = ("scalar", "matrix")
+NOTATIONS = ("mazur", "indexed")
 
 
 @dataclass(frozen=True)
 class Options:
-    """How to derive and render: format, digits, notation, focus, style and verification."""
+    """How to derive and render: format, digits, notation, focus, style, verification and language."""
 
     format: str = "markdown"
     precision: int = DEFAULT_PRECISION
@@ -18,3 +25,23 @@ class Options:
     only: tuple[str, ...] = ()
     style: str = "scalar"
     verify: bool = False
+    lang: str = "en"
+
+    def __post_init__(self) -> None:
+        _one_of("format", self.format, FORMATS)
+        _one_of("style", self.style, STYLES)
+        _one_of("lang", self.lang, languages())
+        if self.notation is not None:
+            _one_of("notation", self.notation, NOTATIONS)
+        if type(self.precision) is not int or not 0 <= self.precision <= MAX_PRECISION:
+            raise UsageError(f"--precision: expected a whole number from 0 to {MAX_PRECISION}, found {self.precision!r}")
+        if isinstance(self.only, str) or not all(isinstance(name, str) for name in self.only):
+            raise UsageError(f"--only: expected parameter names such as ('w5', 'b_h1'), found {self.only!r}")
+        object.__setattr__(self, "only", tuple(self.only))
+        if not isinstance(self.verify, bool):
+            raise UsageError(f"--verify: expected true or false, found {self.verify!r}")
+
+
+def _one_of(option: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsageError(f"--{option}: expected one of {', '.join(choices)}, found {value!r}")

@@ -1,0 +1,158 @@
+"""The Python API: load a network, derive it, render it. The command line is a thin layer over these three.
+
+    >>> import derive
+    >>> doc = derive.derive("mazur")
+    >>> round(doc.quantities["grad_w5"], 9)
+    0.082167041
+    >>> markdown = doc.markdown()
+
+In a notebook a Document shows itself as Markdown; ``derive.from_torch`` takes a live nn.Module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+from . import limits
+from .engine.training import Training, train
+from .errors import DeriveError, UsageError
+from .network import Network
+from .options import Options
+
+
+def load(source: Network | str | os.PathLike | Mapping) -> Network:
+    """A Network from a spec file's path, a built-in example's name, or a parsed spec dict."""
+    if isinstance(source, Network):
+        return source
+    if isinstance(source, Mapping):
+        from .spec import network_from_dict
+
+        return network_from_dict(dict(source), "<dict>", "network")
+    if isinstance(source, (str, os.PathLike)):
+        from .spec import load_spec
+
+        return load_spec(os.fspath(source))
+    raise UsageError(f"derive.load: expected a spec path, an example name or a dict, found {type(source).__name__}")
+
+
+def derive(source: Network | str | os.PathLike | Mapping = "mazur", **options: Any) -> "Document":
+    """The derivation of a network (or of the spec it is loaded from), with ``Options`` given by keyword."""
+    network = load(source)
+    return Document(network, Options(**options))
+
+
+class Document:
+    """One network derived under one set of options: its numbers now, each rendering when asked for."""
+
+    def __init__(self, network: Network, options: Options | None = None) -> None:
+        self.network = network
+        self.options = options or Options()
+        if self.options.format != "json":
+            limits.check_document_size(network, self.options)  # before any work: a refusal comes at once
+        try:
+            self.training: Training = train(network)
+        except OverflowError:
+            raise limits.overflow(network) from None
+        limits.check_finite(network, self.training)
+
+    @cached_property
+    def derivation(self) -> Any:
+        """The frozen document model: sections over quantities (built on first use)."""
+        from .derivation import derive_document
+
+        options = self.options
+        derivation = derive_document(
+            self.network, self.training, options.notation, options.only, options.style, options.precision
+        )
+        if options.verify:  # imports torch; a disagreement raises VerificationError before any file is written
+            from .verify.report import verification_section
+
+            derivation = dataclasses.replace(
+                derivation, sections=derivation.sections + (verification_section(derivation),)
+            )
+        return derivation
+
+    @cached_property
+    def quantities(self) -> dict[str, float]:
+        """Every quantity's value by ID (``grad_w5``, ``out_h1@2``), as the float64 nearest the exact value."""
+        from .derivation import quantities_of
+        from .engine.arithmetic import to_float
+
+        values = quantities_of(self.network, self.training, self.options.notation)
+        return {key: to_float(value) for key, value in values.items()}
+
+    def markdown(self) -> str:
+        """The derivation as Markdown."""
+        from .render.markdown import render_markdown
+
+        return render_markdown(self.derivation, self.options.precision, self.options.lang)
+
+    def latex(self) -> str:
+        """The derivation as a complete LaTeX article."""
+        from .render.latex import render_latex
+
+        return render_latex(self.derivation, self.options.precision, self.options.lang)
+
+    def pdf(self) -> bytes:
+        """The LaTeX article compiled to PDF (needs pdflatex)."""
+        from .render.pdf import compile_pdf
+
+        return compile_pdf(self.latex())[0]
+
+    def json(self) -> str:
+        """The derive-json/1 text, with every quantity by ID."""
+        from .derivation import quantities_of
+        from .render.json import json_payload
+
+        import json
+
+        payload = json_payload(self.network, self.training, quantities_of(self.network, self.training, self.options.notation))
+        if self.options.verify:
+            from .verify.report import verification_summary
+
+            payload["verification"] = verification_summary(self.network, self.training)
+        return json.dumps(payload, indent=2) + "\n"
+
+    def render(self, format: str | None = None) -> bytes:
+        """The document in ``format`` (default: the options' format) as bytes."""
+        chosen = format or self.options.format
+        if chosen not in ("markdown", "latex", "json", "pdf"):
+            raise UsageError(f"expected one of markdown, latex, json, pdf, found {chosen!r}")
+        if chosen == "pdf":
+            return self.pdf()
+        return getattr(self, chosen)().encode()
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows the Markdown (its $...$ math renders in the notebook)."""
+        try:
+            return self.markdown()
+        except DeriveError as error:
+            return f"derive: {error}"
+
+
+def from_torch(
+    module: Any,
+    input: Any,
+    target: Any,
+    *,
+    loss: str = "half_sse",
+    optimizer: Any = "sgd",
+    lr: float | None = None,
+    steps: int = 1,
+    title: str | None = None,
+    **settings: Any,
+) -> Network:
+    """A Network from a live ``nn.Module`` and its input and target tensors (or nested lists).
+
+    ``optimizer`` is a name (with its settings as keywords: ``momentum=0.9``) or a torch.optim
+    optimizer, whose settings are read from it. The module's weights are read as the shortest
+    decimals that round to them, as ``--from-torch`` does.
+    """
+    from .spec.torch_live import network_from_module
+
+    return network_from_module(module, input, target, loss=loss, optimizer=optimizer, lr=lr, steps=steps,
+                               title=title, settings=settings)

@@ -1,0 +1,164 @@
+"""The network as SymPy: a symbol for every input, target, parameter, node and derived value, and local expressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from ..components import Activation
+from ..engine.parameters import Slot
+from ..network import Network
+from .nodes import Partial
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One trainable or frozen scalar of the network."""
+
+    symbol: sp.Symbol
+    slot: Slot
+    value: Fraction
+    trained: bool
+
+    @property
+    def layer(self) -> int:
+        """The layer the parameter belongs to (0-based)."""
+        return self.slot.layer
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One neuron: its net input z and output a, their local expressions, and its error signal's symbol."""
+
+    layer: int
+    index: int
+    z: sp.Symbol
+    a: sp.Symbol
+    delta: sp.Symbol
+    net: sp.Expr
+    activation: Activation
+
+    @property
+    def out_expression(self) -> sp.Expr:
+        """a as an expression of z, from the activation's SymPy definition."""
+        return self.activation.expression(self.z)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Symbols and local expressions of one sample's forward pass and loss, and the symbols of derived values.
+
+    ``sample_losses[s]`` is sample s's share E^(s) of the loss (in a batch); ``states`` and
+    ``hypers`` name the optimizer's intermediate values and settings.
+    """
+
+    inputs: tuple[sp.Symbol, ...]
+    targets: tuple[sp.Symbol, ...]
+    layers: tuple[tuple[Unit, ...], ...]
+    parameters: tuple[Parameter, ...]
+    loss_terms: tuple[sp.Symbol, ...]
+    loss_total: sp.Symbol
+    learning_rate: sp.Symbol
+    sample_losses: tuple[sp.Symbol, ...]
+    softmax: tuple[sp.Symbol, ...]
+    updated: dict[sp.Symbol, sp.Symbol]
+    states: dict[tuple[str, sp.Symbol], sp.Symbol]
+    hypers: dict[str, sp.Symbol]
+    _derivatives: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def outputs(self) -> tuple[Unit, ...]:
+        """The units of the last layer."""
+        return self.layers[-1]
+
+    def units(self) -> list[Unit]:
+        """Every neuron, input side first."""
+        return [unit for layer in self.layers for unit in layer]
+
+    def consumers(self, parameter: Parameter) -> tuple[Unit, ...]:
+        """The units whose net input contains the parameter (several for a shared bias)."""
+        layer = self.layers[parameter.layer]
+        if parameter.slot.kind == "weight":
+            return (layer[parameter.slot.row],)
+        if parameter.slot.row is not None:
+            return (layer[parameter.slot.row],)
+        return layer
+
+    def previous_activations(self, layer: int) -> tuple[sp.Symbol, ...]:
+        """The symbols feeding layer ``layer``: the inputs, or the previous layer's outputs."""
+        if layer == 0:
+            return self.inputs
+        return tuple(unit.a for unit in self.layers[layer - 1])
+
+    def local_derivative(self, expression: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+        """SymPy's diff of a local expression; a sum is differentiated term by term, skipping terms without the symbol.
+
+        Skipping changes nothing mathematically and keeps a wide layer's net inputs cheap to
+        differentiate. Results are kept for the life of the graph.
+        """
+        key = (expression, symbol)
+        found = self._derivatives.get(key)
+        if found is None:
+            if isinstance(expression, sp.Add):
+                terms = [sp.diff(term, symbol) for term in expression.args if symbol in term.free_symbols]
+                found = sp.Add(*terms) if terms else sp.Integer(0)
+            else:
+                found = sp.diff(expression, symbol)
+            self._derivatives[key] = found
+        return found
+
+
+def build_graph(network: Network, samples: int = 1) -> Graph:
+    """Build the symbols and local expressions of ``network``; ``samples`` is the derived batch's size."""
+    inputs = tuple(sp.Symbol(f"x_{k}", real=True) for k in range(network.layers[0].in_features))
+    targets = tuple(sp.Symbol(f"y_{j}", real=True) for j in range(network.layers[-1].out_features))
+    parameters: list[Parameter] = []
+    layers: list[tuple[Unit, ...]] = []
+    previous: tuple[sp.Symbol, ...] = inputs
+    for index, layer in enumerate(network.layers):
+        shared_bias = sp.Symbol(f"b_{index}", real=True) if layer.bias_kind == "shared" else None
+        units = []
+        for j, row in enumerate(layer.weight):
+            weights = []
+            for k, value in enumerate(row):
+                symbol = sp.Symbol(f"w_{index}_{j}_{k}", real=True)
+                parameters.append(Parameter(symbol, Slot(index, "weight", j, k), value, True))
+                weights.append(symbol)
+            terms = [sp.Mul(w, a, evaluate=False) for w, a in zip(weights, previous)]
+            if layer.bias_kind == "per_neuron":
+                bias = sp.Symbol(f"b_{index}_{j}", real=True)
+                parameters.append(Parameter(bias, Slot(index, "bias", j, None), layer.bias[j], layer.train_bias))
+                terms.append(bias)
+            elif shared_bias is not None:
+                terms.append(shared_bias)
+            net = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+            z = sp.Symbol(f"z_{index}_{j}", real=True)
+            a = sp.Symbol(f"a_{index}_{j}", real=True)
+            delta = sp.Symbol(f"delta_{z.name}", real=True)
+            units.append(Unit(index, j, z, a, delta, net, layer.activation))
+        if shared_bias is not None:
+            parameters.append(Parameter(shared_bias, Slot(index, "bias", None, None), layer.bias, layer.train_bias))
+        layers.append(tuple(units))
+        previous = tuple(unit.a for unit in units)
+    optimizer = network.train.optimizer
+    states = {
+        (state.key, p.symbol): sp.Symbol(f"{state.key}_{p.symbol.name}", real=True)
+        for p in parameters
+        for state in optimizer.states
+    }
+    return Graph(
+        inputs=inputs,
+        targets=targets,
+        layers=tuple(layers),
+        parameters=tuple(parameters),
+        loss_terms=tuple(sp.Symbol(f"E_{j}", real=True) for j in range(len(targets))),
+        loss_total=sp.Symbol("E", real=True),
+        learning_rate=sp.Symbol("eta", positive=True),
+        sample_losses=tuple(sp.Symbol(f"E_sample_{s}", real=True) for s in range(samples)),
+        softmax=tuple(sp.Symbol(f"p_{j}", real=True) for j in range(len(targets))),
+        updated={p.symbol: sp.Symbol(f"{p.symbol.name}_new", real=True) for p in parameters},
+        states=states,
+        hypers={hyper.id: sp.Symbol(f"hyper_{hyper.id}", real=True) for hyper in optimizer.hypers},
+    )

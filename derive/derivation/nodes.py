@@ -1,0 +1,108 @@
+"""Small SymPy nodes the derivation writes and the printer prints by name: partials, applied activations, matrix forms."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class Partial(sp.Expr):
+    """The partial derivative d(numerator)/d(denominator), kept unevaluated for display."""
+
+    is_commutative = True
+
+    def __new__(cls, numerator: sp.Expr, denominator: sp.Expr) -> "Partial":
+        return sp.Expr.__new__(cls, numerator, denominator)
+
+    @property
+    def numerator(self) -> sp.Expr:
+        """What is differentiated."""
+        return self.args[0]
+
+    @property
+    def denominator(self) -> sp.Expr:
+        """What it is differentiated with respect to."""
+        return self.args[1]
+
+
+class Applied(sp.Expr):
+    """An activation applied to a node, printed by the activation's name, such as sigma(net_h1)."""
+
+    is_commutative = True
+
+    def __new__(cls, activation: str, argument: sp.Expr) -> "Applied":
+        return sp.Expr.__new__(cls, sp.Symbol(activation), argument)
+
+    @property
+    def activation(self) -> str:
+        """The registered name of the activation."""
+        return self.args[0].name
+
+
+class QuantityRef(sp.Expr):
+    """A quantity's value inside a formula, by ID, printed as its number (a matrix entry)."""
+
+    is_commutative = True
+
+    def __new__(cls, quantity: str) -> "QuantityRef":
+        return sp.Expr.__new__(cls, sp.Symbol(quantity))
+
+    @property
+    def quantity(self) -> str:
+        """The quantity's ID."""
+        return self.args[0].name
+
+
+class MatrixOp(sp.Expr):
+    """Operands joined by a matrix operation (``product`` or ``hadamard``), kept in order for display."""
+
+    is_commutative = False
+
+    def __new__(cls, operation: str, *operands: sp.Expr) -> "MatrixOp":
+        return sp.Expr.__new__(cls, sp.Symbol(operation), *operands)
+
+    @property
+    def operation(self) -> str:
+        """``product`` or ``hadamard``."""
+        return self.args[0].name
+
+    @property
+    def operands(self) -> tuple[sp.Expr, ...]:
+        """The operands, in order."""
+        return self.args[1:]
+
+
+class Transposed(sp.Expr):
+    """A matrix transposed."""
+
+    is_commutative = False
+
+    def __new__(cls, matrix: sp.Expr) -> "Transposed":
+        return sp.Expr.__new__(cls, matrix)
+
+
+class Gradient(sp.Expr):
+    """The gradient of ``of`` with respect to the matrix ``wrt``."""
+
+    def __new__(cls, of: sp.Expr, wrt: sp.Expr) -> "Gradient":
+        return sp.Expr.__new__(cls, of, wrt)
+
+
+class LayerSlope(sp.Expr):
+    """f_l'(Z): the derivative of layer ``layer``'s activation, entry by entry."""
+
+    def __new__(cls, layer: str, argument: sp.Expr) -> "LayerSlope":
+        return sp.Expr.__new__(cls, sp.Symbol(layer), argument)
+
+
+class MatrixShape(sp.Expr):
+    """A matrix too large to print, written by its shape."""
+
+    def __new__(cls, rows: int, columns: int) -> "MatrixShape":
+        return sp.Expr.__new__(cls, sp.Integer(rows), sp.Integer(columns))
+
+
+class Operator(sp.Expr):
+    """An operation's sign on its own, as prose mentions it (the Hadamard product)."""
+
+    def __new__(cls, operation: str) -> "Operator":
+        return sp.Expr.__new__(cls, sp.Symbol(operation))

@@ -1,0 +1,231 @@
+"""Names: quantity IDs (ASCII, usable as TOML keys) and display names, Mazur-style or layer-indexed.
+
+One ``Notation`` object answers both for every symbol of a graph; the printer and the figure ask it.
+A display name is data (``Name``), not LaTeX: the printer decides how it is typeset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import sympy as sp
+
+from ..components import Optimizer
+from ..errors import UsageError
+from .graph import Graph, Parameter, Unit
+
+MAZUR_MAX_LAYERS = 2
+
+
+@dataclass(frozen=True)
+class Name:
+    """A symbol's written form: base (a letter, a Greek letter's name, or a word), superscript, then subscript.
+
+    ``style`` is ``plain``, ``word`` (a multi-letter name in italics, like net), ``bold`` or
+    ``function`` (an upright function name); ``accent`` is ``hat`` or empty.
+    """
+
+    base: str
+    sub: Union[str, "Name", None] = None
+    sup: str | None = None
+    style: str = "plain"
+    accent: str = ""
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A name with a mark after it: ``plus`` (after the update), ``transpose``, or ``sample`` (index)."""
+
+    inner: Union[Name, "Marked"]
+    mark: str
+    index: int | None = None
+
+
+Written = Union[Name, Marked]
+
+
+def default_scheme(layer_count: int) -> str:
+    """Mazur-style names for networks with at most one hidden layer, indexed names otherwise."""
+    return "mazur" if layer_count <= MAZUR_MAX_LAYERS else "indexed"
+
+
+class Notation:
+    """IDs and display names of every symbol of a graph under one naming scheme."""
+
+    def __init__(self, graph: Graph, optimizer: Optimizer, scheme: str | None = None) -> None:
+        count = len(graph.layers)
+        scheme = scheme or default_scheme(count)
+        if scheme == "mazur" and count > MAZUR_MAX_LAYERS:
+            raise UsageError(
+                "--notation mazur names a network with at most one hidden layer; "
+                f"this one has {count - 1}: use --notation indexed"
+            )
+        self.scheme = scheme
+        self.graph = graph
+        self.optimizer = optimizer
+        self.mazur = scheme == "mazur"
+        self._prefixes = ["h", "o"] if count == 2 else ["o"]
+        wide = max(len(graph.inputs), *(len(layer) for layer in graph.layers)) >= 10
+        self._separator = "," if wide else ""
+        self.ids: dict[sp.Symbol, str] = {}
+        self.names: dict[sp.Basic, Written] = {}
+        self._name_everything()
+        self._name_display_symbols(count)
+
+    # -- units
+
+    def label(self, unit: Unit) -> str:
+        """The unit's short label: h1, o2 (Mazur) or 1_2 (layer, unit)."""
+        if self.mazur:
+            return f"{self._prefixes[unit.layer]}{unit.index + 1}"
+        return f"{unit.layer + 1}_{unit.index + 1}"
+
+    def unit_name(self, unit: Unit) -> Written:
+        """How a heading names a neuron: h_1 (Mazur) or its output a^(l)_j."""
+        if self.mazur:
+            return Name(self._prefixes[unit.layer], str(unit.index + 1))
+        return self.names[unit.a]
+
+    def column_name(self, column: int, index: int, columns: int) -> Written:
+        """A node of the network figure: i_1, h_1, o_1 (Mazur) or x_1, a^(l)_j."""
+        if not self.mazur:
+            symbol = self.graph.inputs[index] if column == 0 else self.graph.layers[column - 1][index].a
+            return self.names[symbol]
+        letter = "i" if column == 0 else ("o" if column == columns - 1 else "h")
+        return Name(letter, str(index + 1))
+
+    # -- IDs of derived quantities
+
+    def delta_id(self, unit: Unit) -> str:
+        """delta_o1, or delta2_1."""
+        return f"delta_{self.label(unit)}" if self.mazur else f"delta{self.label(unit)}"
+
+    def dE_dout_id(self, unit: Unit) -> str:
+        """dE_dout_h1, or dE_da1_2."""
+        return "dE_d" + self.ids[unit.a]
+
+    def dout_dnet_id(self, unit: Unit) -> str:
+        """dout_dnet_o1, or da_dz2_1."""
+        return f"dout_dnet_{self.label(unit)}" if self.mazur else f"da_dz{self.label(unit)}"
+
+    def local_id(self, unit: Unit, symbol: sp.Symbol) -> str:
+        """d(net of unit)/d(symbol): dnet_o1_dw5, dnet_o1_dout_h1, dz2_1_da1_1."""
+        return f"d{self.ids[unit.z]}_d{self.ids[symbol]}"
+
+    def gradient_id(self, parameter: Parameter) -> str:
+        """grad_w5."""
+        return "grad_" + self.ids[parameter.symbol]
+
+    def updated_id(self, parameter: Parameter) -> str:
+        """new_w5."""
+        return "new_" + self.ids[parameter.symbol]
+
+    def state_id(self, key: str, parameter: Parameter) -> str:
+        """m_w5, vhat_w5, buf_w5: an optimizer's intermediate value for one parameter."""
+        return f"{key}_{self.ids[parameter.symbol]}"
+
+    def softmax_id(self, j: int) -> str:
+        """p_o1, or p1."""
+        return f"p_o{j + 1}" if self.mazur else f"p{j + 1}"
+
+    # -- the tables
+
+    def _name_everything(self) -> None:
+        graph, ids, names = self.graph, self.ids, self.names
+        for k, x in enumerate(graph.inputs):
+            ids[x] = f"i{k + 1}" if self.mazur else f"x{k + 1}"
+            names[x] = Name("i" if self.mazur else "x", str(k + 1))
+        for j, y in enumerate(graph.targets):
+            term = graph.loss_terms[j]
+            if self.mazur:
+                ids[y], names[y] = f"target_o{j + 1}", Name("target", f"o{j + 1}", style="word")
+                ids[term], names[term] = f"E_o{j + 1}", Name("E", f"o{j + 1}")
+            else:
+                ids[y], names[y] = f"y{j + 1}", Name("y", str(j + 1))
+                ids[term], names[term] = f"E_{j + 1}", Name("E", str(j + 1))
+        ids[graph.loss_total] = "E"
+        names[graph.loss_total] = Name("E", Name("total", style="word")) if self.mazur else Name("E")
+        ids[graph.learning_rate], names[graph.learning_rate] = "lr", Name("eta")
+        for layer in graph.layers:
+            for unit in layer:
+                label = self.label(unit)
+                l, j = str(unit.layer + 1), str(unit.index + 1)
+                if self.mazur:
+                    ids[unit.z], names[unit.z] = f"net_{label}", Name("net", label, style="word")
+                    ids[unit.a], names[unit.a] = f"out_{label}", Name("out", label, style="word")
+                    names[unit.delta] = Name("delta", label)
+                else:
+                    ids[unit.z], names[unit.z] = f"z{label}", Name("z", j, f"({l})")
+                    ids[unit.a], names[unit.a] = f"a{label}", Name("a", j, f"({l})")
+                    names[unit.delta] = Name("delta", j, f"({l})")
+                ids[unit.delta] = self.delta_id(unit)
+        self._name_parameters()
+        for s, share in enumerate(graph.sample_losses):
+            names[share] = Marked(names[graph.loss_total], "sample", s + 1)
+        for j, p in enumerate(graph.softmax):
+            ids[p], names[p] = self.softmax_id(j), Name("p", str(j + 1))
+        for parameter in graph.parameters:
+            names[graph.updated[parameter.symbol]] = Marked(names[parameter.symbol], "plus")
+            ids[graph.updated[parameter.symbol]] = self.updated_id(parameter)
+            for state in self.optimizer.states:
+                symbol = graph.states[(state.key, parameter.symbol)]
+                ids[symbol] = self.state_id(state.key, parameter)
+                names[symbol] = Name(state.letter, names[parameter.symbol], accent=state.accent)
+        for hyper in self.optimizer.hypers:
+            symbol = graph.hypers[hyper.id]
+            ids[symbol], names[symbol] = hyper.id, Name(hyper.letter, hyper.index or None)
+
+    def _name_parameters(self) -> None:
+        weight_number = bias_number = shared_number = 0
+        for parameter in self.graph.parameters:
+            slot, symbol = parameter.slot, parameter.symbol
+            l = slot.layer + 1
+            if slot.kind == "weight":
+                weight_number += 1
+                j, k = slot.row + 1, slot.column + 1
+                if self.mazur:
+                    self.ids[symbol], self.names[symbol] = f"w{weight_number}", Name("w", str(weight_number))
+                else:
+                    self.ids[symbol] = f"w{l}_{j}_{k}"
+                    self.names[symbol] = Name("w", f"{j}{self._separator}{k}", f"({l})")
+                continue
+            bias_number += 1
+            if slot.row is None:
+                shared_number += 1
+                self.ids[symbol] = f"b{shared_number}" if self.mazur else f"b{l}"
+                self.names[symbol] = Name("b", str(bias_number)) if self.mazur else Name("b", None, f"({l})")
+            elif self.mazur:
+                unit = self.graph.layers[slot.layer][slot.row]
+                self.ids[symbol], self.names[symbol] = f"b_{self.label(unit)}", Name("b", str(bias_number))
+            else:
+                self.ids[symbol] = f"b{l}_{slot.row + 1}"
+                self.names[symbol] = Name("b", str(slot.row + 1), f"({l})")
+
+    def display(self, key: str) -> sp.Symbol:
+        """A symbol that only appears in formulas, never with a value: the generic net input, p_k, W^(l)."""
+        symbol = sp.Symbol(f"display_{key}", real=True)
+        if symbol not in self.names:
+            raise KeyError(f"no display symbol {key!r}")
+        return symbol
+
+    def _name_display_symbols(self, count: int) -> None:
+        output = (lambda index: Name("out", index, style="word")) if self.mazur else (lambda index: Name("a", index, "(L)"))
+        table: dict[str, Written] = {
+            "activation_input": Name("net", style="word") if self.mazur else Name("z"),
+            "p_k": Name("p", "k"), "p_j": Name("p", "j"), "y_k": Name("y", "k"), "y_j": Name("y", "j"),
+            "a_j": output("j"), "a_k": output("k"), "a_m": output("m"), "E_one": Name("E"), "L": Name("L"),
+            "X": Name("X"), "ones": Name("1", style="bold"),
+        }
+        for s in range(len(self.graph.sample_losses)):
+            table[f"L{s}"] = Marked(Name("L"), "sample", s + 1)
+        for layer in [str(l) for l in range(1, count + 1)] + ["L", "l", "l+1", "l-1"]:
+            for letter in ("W", "A", "Z", "b"):
+                table[f"{letter}{layer}"] = Name(letter, None, f"({layer})")
+            table[f"delta{layer}"] = Name("delta", None, f"({layer})")
+        for key, name in table.items():
+            self.names[sp.Symbol(f"display_{key}", real=True)] = name
+
+    def parameter_ids(self) -> dict[str, Parameter]:
+        """Every parameter by its ID, in the graph's order."""
+        return {self.ids[p.symbol]: p for p in self.graph.parameters}

@@ -1,0 +1,117 @@
+"""The optimizer's update, the summary, the loss after the update and the training trace, as document sections."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..engine.arithmetic import to_float
+from ..text.message import Given, Math, Msg, Plain, Series, Text, Value, msg
+from .facts import Facts
+from .nodes import Partial
+from .model import Block, Chart, Equation, Section, Table
+from .quantities import trace_steps
+
+CHART_POINTS = 120
+
+
+def update_section(facts: Facts) -> Section:
+    """Every trained parameter's update, derived with the optimizer's rule and numbers."""
+    graph, notation, quantities = facts.graph, facts.notation, facts.quantities
+    optimizer = facts.network.train.optimizer
+    blocks = []
+    equations: list[Equation] = []
+    for parameter in graph.parameters:
+        new_id = notation.updated_id(parameter)
+        if new_id not in quantities or not facts.derived_in_full(parameter):
+            continue
+        symbols = {
+            "param": parameter.symbol,
+            "gradient": Partial(graph.loss_total, parameter.symbol),
+            "lr": graph.learning_rate,
+            "new": graph.updated[parameter.symbol],
+            **{state.key: graph.states[(state.key, parameter.symbol)] for state in optimizer.states},
+            **graph.hypers,
+        }
+        steps = []
+        for key, rule in optimizer.first_step_rules(symbols):
+            lhs = symbols[key]
+            steps.append(Equation(lhs, (rule,), rule, quantities.lookup(lhs, None).id, None))
+        if len(steps) == 1:
+            equations.extend(steps)
+        else:
+            blocks.append(Block((msg("update.parameter", parameter=Math(parameter.symbol)),), (), tuple(steps)))
+    if equations:
+        blocks.insert(0, Block((), (), tuple(equations)))
+    closing: list[Msg] = []
+    frozen = [p for p in graph.parameters if not p.trained]
+    if frozen:
+        closing.append(msg("update.frozen", parameters=Series(tuple(Math(p.symbol) for p in frozen))))
+    if len(facts.focus) < len(graph.parameters):
+        closing.append(msg("update.others"))
+    return Section("update", msg("update.title"), optimizer.intro(), tuple(blocks), closing=tuple(closing))
+
+
+def summary_section(facts: Facts) -> Section:
+    """Before, gradient and after for every parameter."""
+    rows = []
+    ids, notation = facts.notation.ids, facts.notation
+    for parameter in facts.graph.parameters:
+        before = Value(ids[parameter.symbol])
+        if notation.updated_id(parameter) in facts.quantities:
+            rows.append((Math(parameter.symbol), before, Value(notation.gradient_id(parameter)), Value(notation.updated_id(parameter))))
+        else:
+            rows.append((Math(parameter.symbol), before, msg("summary.frozen"), before))
+    header = tuple(msg(f"header.{key}") for key in ("parameter", "before", "gradient", "after"))
+    return Section("summary", msg("summary.title"), (msg("summary.intro"),), tables=(Table(header, tuple(rows)),))
+
+
+def after_section(facts: Facts) -> Section:
+    """The loss after the first update, computed by a forward pass with the new parameters."""
+    before, after = facts.training.first.loss, facts.training.after_first_loss
+    E = facts.graph.loss_total
+    key = "after.down" if after < before else "after.up"
+    intro = (msg(key, after=Given("E_after", E), before=Given("E")),)
+    notes = ()
+    published = facts.network.published
+    if published is not None:
+        note = msg("after.published", source=Text(published.source), published=Plain(published.loss_after),
+                   exact=Value("E_after", decimals=10))
+        notes = (note,)
+    return Section("after", msg("after.title"), intro, notes=notes)
+
+
+def trace_section(facts: Facts) -> Section:
+    """The loss during training, the final loss and parameters, and a loss curve."""
+    training = facts.training
+    steps = facts.network.updates
+    history = training.loss_history
+    rows: tuple = tuple((k, Value(f"E_step{k}")) for k in trace_steps(steps))
+    rows += ((msg("trace.after_step", step=steps), Value("E_final")),)
+    final = tuple((Math(p.symbol), Value("final_" + facts.notation.ids[p.symbol])) for p in facts.graph.parameters)
+    losses = tuple(history) + (training.final_loss,)
+    chart_steps = chart_points(steps + 1)
+    chart = Chart(chart_steps, tuple(to_float(losses[k - 1]) for k in chart_steps), log_scale=_spans_decades(losses))
+    tables = (
+        Table((msg("header.step"), msg("header.loss")), rows),
+        Table((msg("header.parameter"), msg("trace.after_steps", steps=steps)), final),
+    )
+    title = msg("trace.title", steps=steps)
+    return Section("trace", title, (msg("trace.intro", rest=steps - 1),), tables=tables, chart=chart)
+
+
+def chart_points(count: int) -> tuple[int, ...]:
+    """At most about CHART_POINTS step numbers from 1 to count, dense at the start, log-spaced after."""
+    if count <= CHART_POINTS:
+        return tuple(range(1, count + 1))
+    chosen = {1, count}
+    ratio = count ** (1 / CHART_POINTS)
+    position = 1.0
+    while position < count:
+        chosen.add(int(round(position)))
+        position *= ratio
+    return tuple(sorted(chosen))
+
+
+def _spans_decades(values: tuple) -> bool:
+    positive = [to_float(v) for v in values if to_float(v) > 0]
+    return bool(positive) and max(positive) / min(positive) > 100 and all(to_float(v) > 0 for v in values)

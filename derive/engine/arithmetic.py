@@ -1,0 +1,148 @@
+"""Two arithmetics for one set of formulas: exact rationals then 50-digit floats, and float64."""
+
+from __future__ import annotations
+
+import math
+import operator
+from fractions import Fraction
+from typing import Any, Iterable, Sequence
+
+import mpmath
+
+DIGITS = 50
+CONVERSIONS_KEPT = 1 << 16  # Fraction-to-mpf conversions remembered per run
+
+
+def is_exact(value: object) -> bool:
+    """True for exact rationals (Fraction or int)."""
+    return isinstance(value, (Fraction, int))
+
+
+def is_mpf(value: object) -> bool:
+    """True for an mpmath float of any context."""
+    return hasattr(value, "_mpf_")
+
+
+def to_float(value: Any) -> float:
+    """The float64 nearest the value."""
+    if type(value) is float:
+        return value
+    if isinstance(value, Fraction):
+        return value.numerator / value.denominator
+    return float(value)
+
+
+class Exact:
+    """Fractions while every operand is rational; mpmath floats of DIGITS digits after that.
+
+    The precision lives in a private mpmath context, so nothing else in the process changes, and
+    the conversions of Fractions it remembers go away with the object.
+    """
+
+    exact = True
+
+    def __init__(self, digits: int = DIGITS) -> None:
+        self.mp = mpmath.MPContext()
+        self.mp.dps = digits
+        self.zero: Any = Fraction(0)
+        self.one: Any = Fraction(1)
+        self._converted: dict[Fraction, Any] = {}
+
+    def convert(self, value: Any) -> Any:
+        """A number as this arithmetic holds it: rationals stay exact."""
+        return value
+
+    def mpf(self, value: Any) -> Any:
+        """The value as a float of this arithmetic's context."""
+        if isinstance(value, Fraction):
+            converted = self._converted.get(value)
+            if converted is None:
+                converted = self.mp.mpf(value.numerator) / value.denominator
+                if len(self._converted) < CONVERSIONS_KEPT:
+                    self._converted[value] = converted
+            return converted
+        return self.mp.mpf(value)
+
+    def add(self, a: Any, b: Any) -> Any:
+        """a + b, exact when both are."""
+        if is_exact(a) and is_exact(b):
+            return Fraction(a) + Fraction(b)
+        return self.mpf(a) + self.mpf(b)
+
+    def sub(self, a: Any, b: Any) -> Any:
+        """a - b, exact when both are."""
+        if is_exact(a) and is_exact(b):
+            return Fraction(a) - Fraction(b)
+        return self.mpf(a) - self.mpf(b)
+
+    def mul(self, a: Any, b: Any) -> Any:
+        """a * b, exact when both are."""
+        if is_exact(a) and is_exact(b):
+            return Fraction(a) * Fraction(b)
+        return self.mpf(a) * self.mpf(b)
+
+    def div(self, a: Any, b: Any) -> Any:
+        """a / b, exact when both are."""
+        if is_exact(a) and is_exact(b):
+            return Fraction(a) / Fraction(b)
+        return self.mpf(a) / self.mpf(b)
+
+    def sqrt(self, a: Any) -> Any:
+        """The square root, always at the context's precision."""
+        return self.mp.sqrt(self.mpf(a))
+
+    def power(self, base: Any, exponent: int) -> Any:
+        """base ** exponent by repeated multiplication (exact for a rational base)."""
+        result = self.one
+        for _ in range(exponent):
+            result = self.mul(result, base)
+        return result
+
+    def total(self, values: Iterable[Any]) -> Any:
+        """The sum, exact when every term is."""
+        result = self.zero
+        for value in values:
+            result = self.add(result, value)
+        return result
+
+    def dot(self, row: Sequence[Any], column: Sequence[Any]) -> Any:
+        """sum of row[k] * column[k], left to right."""
+        result = self.zero
+        for a, b in zip(row, column):
+            result = self.add(result, self.mul(a, b))
+        return result
+
+
+class Float64:
+    """Python floats, operation for operation as PyTorch's float64 does them."""
+
+    exact = False
+    mp = None
+    zero = 0.0
+    one = 1.0
+    add = staticmethod(operator.add)
+    sub = staticmethod(operator.sub)
+    mul = staticmethod(operator.mul)
+    div = staticmethod(operator.truediv)
+    sqrt = staticmethod(math.sqrt)
+    convert = staticmethod(to_float)
+    total = staticmethod(sum)
+
+    def mpf(self, value: Any) -> float:
+        """Float64 has no mpmath floats: the value as a float."""
+        return to_float(value)
+
+    def power(self, base: float, exponent: int) -> float:
+        """base ** exponent by repeated multiplication, as the exact arithmetic does it."""
+        result = 1.0
+        for _ in range(exponent):
+            result *= base
+        return result
+
+    @staticmethod
+    def dot(row: Sequence[float], column: Sequence[float]) -> float:
+        """sum of row[k] * column[k], left to right."""
+        return sum(map(operator.mul, row, column))
+
+
+FLOAT64 = Float64()

@@ -1,0 +1,83 @@
+"""Training: the first step in exact/50-digit arithmetic (the one the document derives), the rest in float64."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..network import Network
+from .arithmetic import FLOAT64, Exact, to_float
+from .parameters import Slot, read, trained_slots, write
+from .passes import Pass, State, run_pass
+
+
+@dataclass(frozen=True)
+class Update:
+    """One parameter's first update: before, gradient, after, and the rule's intermediate values by key."""
+
+    slot: Slot
+    old: Any
+    gradient: Any
+    new: Any
+    shown: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Training:
+    """Everything computed for a network: the derived first step and the trace of the rest.
+
+    ``loss_history[k]`` is the loss of step k+1's batch at the parameters it starts from;
+    ``final_loss`` is the loss of every sample at the parameters after the last step.
+    """
+
+    start: State
+    first: Pass
+    updates: list[Update]
+    after_first: State
+    after_first_loss: Any
+    loss_history: list[float]
+    final: State
+    final_loss: float
+    batches: tuple[tuple[int, ...], ...]
+
+
+def train(network: Network) -> Training:
+    """Run every optimizer step of ``network``, deriving the first one exactly."""
+    exact = Exact()
+    batches = network.batches()
+    start = State.of(network.layers)
+    state = start.copy()
+    slots = trained_slots(network)
+    memories: dict[Slot, dict] = {slot: {} for slot in slots}
+    first = run_pass(network, state, exact, batches[0])
+    updates = _step(network, state, first, slots, memories, 1, exact)
+    after_first = state.copy()
+    after_first_loss = run_pass(network, after_first, exact, batches[0], backward=False).loss
+    loss_history = [to_float(first.loss)]
+    state = state.converted(to_float)
+    memories = {slot: {key: to_float(value) for key, value in memory.items()} for slot, memory in memories.items()}
+    total = network.updates
+    for step in range(2, total + 1):
+        result = run_pass(network, state, FLOAT64, batches[(step - 1) % len(batches)])
+        loss_history.append(result.loss)
+        _step(network, state, result, slots, memories, step, FLOAT64)
+    if total == 1 and len(batches) == 1:
+        final_loss = to_float(after_first_loss)
+    else:
+        final_loss = run_pass(network, state, FLOAT64, range(network.data.batch_size), backward=False).loss
+    return Training(start, first, updates, after_first, after_first_loss, loss_history, state, final_loss, batches)
+
+
+def _step(network: Network, state: State, result: Pass, slots: list[Slot], memories: dict, t: int, ops: Any) -> list[Update]:
+    """Apply optimizer step ``t`` to every trained parameter in place; describe each update."""
+    optimizer = network.train.optimizer
+    settings = optimizer.converted(ops)
+    updates = []
+    for slot in slots:
+        old = read(state.weights, state.biases, slot)
+        gradient = read(result.grad_weights, result.grad_biases, slot)
+        new, shown = optimizer.step(old, gradient, memories[slot], t, ops, settings)
+        write(state.weights, state.biases, slot, new)
+        if ops.exact:  # only the derived step is described
+            updates.append(Update(slot, old, gradient, new, shown))
+    return updates

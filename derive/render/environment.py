@@ -1,0 +1,34 @@
+"""The Jinja environment factory: one per output language, loaded from the package, strict about undefined names."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+from ..resources import shipped_folder
+
+# LaTeX is full of braces and percent signs, so its templates use delimiters TeX never writes.
+LATEX_DELIMITERS = dict(
+    block_start_string="((*",
+    block_end_string="*))",
+    variable_start_string="(((",
+    variable_end_string=")))",
+    comment_start_string="((=",
+    comment_end_string="=))",
+)
+DELIMITERS = {"markdown": {}, "latex": LATEX_DELIMITERS}
+
+
+@lru_cache(maxsize=4)
+def environment(kind: str) -> jinja2.Environment:
+    """The environment for the ``markdown`` or ``latex`` templates."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(shipped_folder("templates") / kind)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **DELIMITERS[kind],
+    )

@@ -1,0 +1,104 @@
+"""Text made literal for each output language: Markdown specials, LaTeX specials, T1 ligatures, code spans."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    # T1 fonts turn -- into a dash, `` '' ,, << >> !` ?` into quotes and inverted marks, and ' ` into
+    # curly quotes; these forms print the typed characters.
+    "-": "-{}",
+    "`": r"\textasciigrave{}",
+    "'": r"\textquotesingle{}",
+    ",": ",{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+
+# Code points pdflatex sets with T1 fonts and utf8 input (measured by compiling each one), beyond ASCII.
+TEXT_RANGES = (
+    (0xA0, 0xAC), (0xAE, 0x125), (0x128, 0x137), (0x139, 0x13E), (0x141, 0x148), (0x14A, 0x165),
+    (0x168, 0x17E), (0x192, 0x192), (0x1C4, 0x1D4), (0x1E2, 0x1E3), (0x1E6, 0x1EB), (0x1F0, 0x1F0),
+    (0x1F4, 0x1F5), (0x218, 0x21B), (0x232, 0x233), (0x237, 0x237), (0x2013, 0x2014),
+    (0x2018, 0x2019), (0x201C, 0x201D), (0x2022, 0x2022), (0x2026, 0x2026), (0x20AC, 0x20AC),
+)
+# Greek capitals that look like Latin ones have no LaTeX command of their own.
+GREEK_AS_LATIN = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H", "IOTA": "I", "KAPPA": "K",
+                  "MU": "M", "NU": "N", "OMICRON": "O", "RHO": "P", "TAU": "T", "CHI": "X"}
+GREEK_COMMANDS = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+                  "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+                  "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+
+
+def escape_latex(text: str) -> str:
+    """Text that prints exactly as typed in a pdflatex document (and never runs as LaTeX)."""
+    return "".join(_character(c) for c in text)
+
+
+@cache
+def _character(c: str) -> str:
+    if c in SPECIALS:
+        return SPECIALS[c]
+    code = ord(c)
+    if 0x20 <= code < 0x7F:
+        return c
+    if any(low <= code <= high for low, high in TEXT_RANGES):
+        return c
+    greek = _greek(c)
+    if greek:
+        return greek
+    if unicodedata.category(c).startswith(("Z", "C")):
+        return " "  # spaces and invisible characters: a plain space
+    return rf"\texttt{{[U+{code:04X}]}}"
+
+
+def _greek(c: str) -> str | None:
+    name = unicodedata.name(c, "")
+    for case, prefix in (("small", "GREEK SMALL LETTER "), ("capital", "GREEK CAPITAL LETTER ")):
+        if name.startswith(prefix):
+            letter = name[len(prefix):]
+            if case == "capital" and letter in GREEK_AS_LATIN:
+                return GREEK_AS_LATIN[letter]
+            command = letter.lower() if case == "small" else letter.capitalize()
+            if letter == "FINAL SIGMA":
+                command = "varsigma"
+            elif letter == "OMICRON" and case == "small":
+                return "o"
+            if command in GREEK_COMMANDS or command == "varsigma":
+                return rf"\ensuremath{{\{command}}}"
+    return None
+
+
+MARKDOWN_SPECIALS = set("\\`*_{}[]#|<>$~&")
+
+
+def escape_markdown(text: str) -> str:
+    """Text made literal for Markdown (and its math extension)."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text)
+
+
+def markdown_code(text: str) -> str:
+    """Literal text as a Markdown code span: backslash escapes do not work there, so fence it instead."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def latex_code(text: str) -> str:
+    """Literal text in typewriter type for LaTeX, breakable after / _ - . : so long paths fit the line."""
+    escaped = escape_latex(text)
+    escaped = re.sub(r"(/|\\_|-|\.|:)", lambda match: match.group(1) + r"\allowbreak{}", escaped)
+    return r"\texttt{" + escaped + "}"

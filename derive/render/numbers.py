@@ -1,0 +1,123 @@
+"""The one number formatter: fixed or scientific notation at N digits after the decimal point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+
+SIGNIFICANT_DIGITS_WANTED = 3
+FORMATS_KEPT = 1 << 16  # formatted numbers remembered per formatter
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A number as text: mantissa, optional power of ten, and whether it is exact."""
+
+    mantissa: str
+    exponent: int | None
+    exact: bool
+
+    @property
+    def negative(self) -> bool:
+        """True when the shown number is negative."""
+        return self.mantissa.startswith("-")
+
+    def plain(self) -> str:
+        """Plain-text form, such as 0.1385 or 4.3857e-04."""
+        if self.exponent is None:
+            return self.mantissa
+        return f"{self.mantissa}e{self.exponent:+03d}"
+
+
+def to_decimal(value: Any) -> Decimal:
+    """The value as a Decimal with enough digits to round correctly."""
+    with localcontext() as context:
+        context.prec = 60
+        context.Emin, context.Emax = MIN_EMIN, MAX_EMAX
+        if isinstance(value, (Fraction, int)):
+            value = Fraction(value)
+            return Decimal(value.numerator) / Decimal(value.denominator)
+        return Decimal(mpmath.nstr(value, 55, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
+
+
+def exact_decimal(value: Fraction, precision: int) -> str | None:
+    """The shortest exact decimal of a Fraction with at most ``precision`` decimals, else None."""
+    scaled = value * 10**precision
+    if scaled.denominator != 1:
+        return None
+    text = format(Decimal(scaled.numerator).scaleb(-precision), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def plain_decimal(value: Any, form: str = "decimal") -> str:
+    """A setting as plain text: its exact decimal (up to 30 places), or printf's %g."""
+    if form == "decimal" and isinstance(value, (Fraction, int)):
+        exact = exact_decimal(Fraction(value), 30)
+        if exact is not None:
+            return exact
+    return f"{float(value):g}"
+
+
+class NumberFormat:
+    """Formats values at one precision, remembering what it has formatted."""
+
+    def __init__(self, precision: int) -> None:
+        self.precision = precision
+        self._done: dict[tuple[type, Any], Formatted] = {}
+
+    def __call__(self, value: Any) -> Formatted:
+        """Format ``value`` at this precision (a Fraction and an equal mpf format differently: one is exact)."""
+        key = (type(value), value)
+        found = self._done.get(key)
+        if found is None:
+            found = format_number(value, self.precision)
+            if len(self._done) < FORMATS_KEPT:
+                self._done[key] = found
+        return found
+
+
+def format_number(value: Any, precision: int) -> Formatted:
+    """Format a value at ``precision`` digits after the decimal point.
+
+    Exact decimals that fit are shown as written (0.15). Values that would show fewer than three
+    significant digits in fixed notation switch to scientific notation, so a small nonzero
+    gradient never prints as 0.000000.
+    """
+    if isinstance(value, (Fraction, int)):
+        exact = exact_decimal(Fraction(value), precision)
+        if exact is not None and (value == 0 or _shows_enough_digits(Fraction(value), precision)):
+            return Formatted(exact, None, True)
+    with localcontext() as context:
+        context.prec = 100  # room for 30 decimals of values up to 10^8, and mantissas of tiny ones
+        context.Emin, context.Emax = MIN_EMIN, MAX_EMAX  # sigmoid(-1e7) is about 10^-4342945
+        return _format_inexact(value, precision)
+
+
+def _format_inexact(value: Any, precision: int) -> Formatted:
+    decimal_value = to_decimal(value)
+    if decimal_value == 0:
+        return Formatted("0", None, True)
+    if _shows_enough_digits(decimal_value, precision) and abs(decimal_value) < Decimal(10) ** 8:
+        text = format(decimal_value.quantize(Decimal(1).scaleb(-precision), ROUND_HALF_EVEN), "f")
+        return Formatted(text, None, False)
+    exponent = decimal_value.adjusted()
+    mantissa = decimal_value.scaleb(-exponent).quantize(Decimal(1).scaleb(-precision), ROUND_HALF_EVEN)
+    if abs(mantissa) >= 10:
+        exponent += 1
+        mantissa = decimal_value.scaleb(-exponent).quantize(Decimal(1).scaleb(-precision), ROUND_HALF_EVEN)
+    return Formatted(format(mantissa, "f"), exponent, False)
+
+
+def _shows_enough_digits(value: Decimal | Fraction, precision: int) -> bool:
+    """Whether fixed notation at ``precision`` decimals keeps enough significant digits."""
+    if precision >= SIGNIFICANT_DIGITS_WANTED:
+        threshold = Fraction(1, 10 ** (precision - SIGNIFICANT_DIGITS_WANTED + 1))
+    else:
+        threshold = Fraction(1, 10)
+    return abs(Fraction(value)) >= threshold or value == 0

@@ -1,0 +1,74 @@
+"""The PDF: the LaTeX compiled with pdflatex in a scratch folder, reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import RenderError, ToolMissingError
+
+PDFLATEX_RUNS = 2  # the second run settles longtable widths
+
+
+SOURCE_STAMP = "derive-latex-sha256:"
+
+
+def source_stamp(latex: str) -> str:
+    """The stamp a PDF carries of the LaTeX it was compiled from, so stale PDFs can be detected."""
+    return SOURCE_STAMP + hashlib.sha256(latex.encode()).hexdigest()
+
+
+def compile_pdf(latex: str) -> tuple[bytes, str]:
+    """Run pdflatex (no shell escape) in a scratch folder; return the PDF and the log.
+
+    The PDF is reproducible: fixed dates and ID (SOURCE_DATE_EPOCH) and a stamp of its source.
+    """
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise ToolMissingError(
+            "pdflatex was not found; install TeX Live (Debian: apt-get install texlive-latex-base "
+            "texlive-latex-recommended texlive-pictures) or use --format latex"
+        )
+    with tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
+        source = Path(scratch) / "document.tex"
+        stamped = latex.replace(
+            "\\begin{document}", "\\pdfinfo{/Keywords (" + source_stamp(latex) + ")}\n\\begin{document}", 1
+        )
+        source.write_text(stamped, encoding="utf-8")
+        environment = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+        for _ in range(PDFLATEX_RUNS):
+            try:
+                completed = subprocess.run(
+                    [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
+                    cwd=scratch,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    env=environment,
+                    timeout=600,
+                )
+            except subprocess.TimeoutExpired:
+                raise RenderError("pdflatex did not finish within 600 s; use --format latex") from None
+            except OSError as error:
+                raise ToolMissingError(
+                    f"pdflatex ({pdflatex}) could not be run: {error.strerror or error}; "
+                    "reinstall TeX Live or use --format latex"
+                ) from None
+            if completed.returncode != 0:
+                break
+        log_path = Path(scratch) / "document.log"
+        log = log_path.read_text(encoding="latin-1", errors="replace") if log_path.exists() else ""
+        if completed.returncode != 0 or not (Path(scratch) / "document.pdf").exists():
+            errors = [line for line in log.splitlines() if line.startswith("!")][:3]
+            if not errors:  # no log: pdflatex itself failed; its last words say why
+                said = (completed.stderr or completed.stdout).decode(errors="replace").strip().splitlines()
+                errors = said[-1:]
+            raise RenderError(
+                f"pdflatex failed (exit status {completed.returncode}): "
+                + ("; ".join(errors) or "no message")
+                + "; use --format latex to get the source"
+            )
+        return (Path(scratch) / "document.pdf").read_bytes(), log

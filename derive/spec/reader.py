@@ -1,0 +1,393 @@
+"""Validate a parsed spec into a Network, asking each component which keys it takes.
+
+Key paths in messages count layers from 1 (``layer[1]`` is the first ``[[layer]]`` table, as in
+the notation's superscripts) and index values from 0 (``weight[0][1]`` is PyTorch's ``weight[0][1]``).
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .. import limits
+from ..components import ACTIVATIONS, LOSSES, OPTIMIZERS, Registry, Setting
+from ..errors import SpecError
+from ..network import Data, Layer, Matrix, Network, Published, Train
+from .toml_lines import KeyPath, Locator
+from .words import (
+    MISSING, count, describe, fits_float64, format_key_path, get_suggestion, invisible, is_finite,
+    is_index_list, keys_phrase, misplaced_hint, show,
+)
+
+TOP_LEVEL_KEYS = ("title", "layer", "torch", "data", "loss", "train", "published")
+LAYER_KEYS = ("activation", "weight", "bias", "train_bias") + ACTIVATIONS.setting_keys()
+TORCH_KEYS = ("module",)
+PUBLISHED_KEYS = ("source", "loss_after")
+DATA_KEYS = ("input", "target", "file", "input_columns", "target_columns")
+LOSS_KEYS = ("kind",) + LOSSES.setting_keys()
+TRAIN_KEYS = ("optimizer",) + OPTIMIZERS.setting_keys() + ("steps", "batch_size", "epochs")
+
+
+def network_from_dict(
+    doc: dict, source: str, name: str, locate: Locator | None = None, folder: Path | Traversable | None = None
+) -> Network:
+    """Validate a parsed spec (numbers as Decimal, int, float or Fraction) into a Network.
+
+    ``locate`` maps a key path of raw indexes, such as ``("layer", 0, "weight", 0, 1)``, to the
+    1-based line it was written on, or None. ``folder`` is where the spec's own files are.
+    """
+    return _Reader(source, locate, folder).network(doc, name)
+
+
+def _anything(_: Fraction) -> bool:
+    return True
+
+
+class _Reader:
+    """Walks a parsed spec, converting values and raising SpecError at the first problem."""
+
+    def __init__(self, source: str, locate: Locator | None, folder: Path | Traversable | None) -> None:
+        self.source = source
+        self.locate = locate
+        self.folder = folder
+        self.provenance: tuple[str, ...] = ()  # set when the layers come from a PyTorch module
+
+    def network(self, doc: Any, name: str) -> Network:
+        doc = self.table(doc, (), TOP_LEVEL_KEYS)
+        title = {"title": self.title(doc["title"])} if "title" in doc else {}
+        layers = self.layers(doc)
+        loss = self.loss(doc.get("loss", MISSING))
+        data = self.data(doc.get("data", MISSING), layers, loss)
+        train = self.train(doc.get("train", MISSING))
+        published = self.published(doc["published"]) if "published" in doc else None
+        network = Network(
+            layers=layers, data=data, loss=loss, train=train, name=name, source=self.source,
+            provenance=self.provenance, published=published, **title
+        )
+        self.check_training_size(network)
+        return network
+
+    # -- errors
+
+    def where(self, path: KeyPath) -> str:
+        line = self.locate(path) if self.locate and path else None
+        return f"{self.source}:{line}" if line else self.source
+
+    def fail(self, path: KeyPath, expected: str, found: str, suggestion: str = "") -> NoReturn:
+        subject = f"{format_key_path(path)}: " if path else ""
+        raise SpecError(f"{self.where(path)}: {subject}expected {expected}, found {found}{suggestion}")
+
+    # -- generic shapes
+
+    def table(self, value: Any, path: KeyPath, allowed: Sequence[str]) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, "a table", describe(value))
+        for key in value:
+            if key not in allowed:
+                self.fail(
+                    path + (key,),
+                    keys_phrase(allowed),
+                    f"the unknown key {key!r}",
+                    get_suggestion(str(key), allowed) or misplaced_hint(key, path, TOP_LEVEL_KEYS),
+                )
+        return value
+
+    def choice(self, value: Any, path: KeyPath, choices: Sequence[str]) -> str:
+        expected = f"one of {', '.join(choices)}"
+        if not isinstance(value, str):
+            self.fail(path, expected, describe(value))
+        if value not in choices:
+            self.fail(path, expected, show(value), get_suggestion(value, choices))
+        return value
+
+    def number(
+        self, value: Any, path: KeyPath, expected: str = "a number", accept: Callable[[Fraction], bool] = _anything
+    ) -> Fraction:
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal, Fraction)):
+            self.fail(path, expected, describe(value))
+        if not is_finite(value):
+            self.fail(path, f"{expected} (a finite one)", show(value))
+        if not fits_float64(value):
+            self.fail(path, f"{expected} within float64's range (1e-308 to 1e308)", show(value))
+        exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+        if not accept(exact):
+            self.fail(path, expected, show(value))
+        return exact
+
+    def whole(self, value: Any, path: KeyPath) -> int:
+        if type(value) is not int or value < 1:
+            self.fail(path, "a whole number of at least 1", describe(value))
+        return value
+
+    def row(
+        self, value: Any, path: KeyPath, expected: str = "a number", accept: Callable[[Fraction], bool] = _anything
+    ) -> tuple[Fraction, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail(path, "a non-empty list of numbers", describe(value))
+        return tuple(self.number(item, path + (index,), expected, accept) for index, item in enumerate(value))
+
+    def matrix(
+        self,
+        value: Any,
+        path: KeyPath,
+        shape: str,
+        allow_flat: bool,
+        expected: str = "a number",
+        accept: Callable[[Fraction], bool] = _anything,
+    ) -> Matrix:
+        if not isinstance(value, list) or not value:
+            self.fail(path, f"a non-empty list of rows ({shape})", describe(value))
+        if not any(isinstance(item, list) for item in value):
+            if allow_flat:
+                return (self.row(value, path, expected, accept),)
+            self.fail(path, f"a list of rows ({shape}); one row is written [[...]]", f"the flat list {show(value)}")
+        rows = []
+        for index, item in enumerate(value):
+            if not isinstance(item, list):
+                self.fail(path + (index,), "a row (a list of numbers)", describe(item))
+            rows.append(self.row(item, path + (index,), expected, accept))
+        width = len(rows[0])
+        for index, row in enumerate(rows):
+            if len(row) != width:
+                self.fail(path + (index,), f"{count(width, 'number')}, like the first row", count(len(row), "number"))
+        return tuple(rows)
+
+    # -- components
+
+    def component(self, registry: Registry, name: str, table: dict, path: KeyPath) -> Any:
+        """The component ``name`` with the settings the table gives; another component's key is refused."""
+        cls = registry[name]
+        own = {setting.key: setting for setting in cls.settings}
+        values = {}
+        for key in registry.setting_keys():
+            if key not in table:
+                continue
+            if key not in own:
+                owners = " or ".join(repr(owner) for owner in registry.owners(key))
+                family = registry.family
+                self.fail(path + (key,), f"{key} only with {family} {owners}", f"it with {family} {name!r}")
+            values[key] = self.setting(table[key], path + (key,), own[key])
+        return cls(**values)
+
+    def setting(self, value: Any, path: KeyPath, setting: Setting) -> Any:
+        if setting.kind == "pair":
+            if not isinstance(value, list) or len(value) != 2:
+                self.fail(path, setting.shape, describe(value))
+            return tuple(self.number(item, path + (i,), setting.expected, setting.accept) for i, item in enumerate(value))
+        if setting.kind == "flag":
+            if not isinstance(value, bool):
+                self.fail(path, "true or false", describe(value))
+            return value
+        if setting.kind == "choice":
+            return self.choice(value, path, setting.choices)
+        return self.number(value, path, setting.expected, setting.accept)
+
+    # -- layers
+
+    def layers(self, doc: dict) -> tuple[Layer, ...]:
+        if "torch" in doc and "layer" in doc:
+            self.fail(("torch",), "either a [torch] table or [[layer]] tables", "both")
+        if "torch" in doc:
+            layers = self.torch_layers(doc["torch"])
+        else:
+            layers = self.layer_tables(doc.get("layer", MISSING))
+        self.check_chain(layers)
+        return layers
+
+    def layer_tables(self, value: Any) -> tuple[Layer, ...]:
+        path: KeyPath = ("layer",)
+        if isinstance(value, dict):
+            self.fail(
+                path,
+                "an array of tables, one [[layer]] per layer",
+                "a single table [layer] (write [[layer]], with double brackets)",
+            )
+        if not isinstance(value, list) or not value:
+            self.fail(path, "at least one [[layer]] table", describe(value))
+        return tuple(self.layer(item, path + (index,)) for index, item in enumerate(value))
+
+    def layer(self, value: Any, path: KeyPath) -> Layer:
+        table = self.table(value, path, LAYER_KEYS)
+        name = self.choice(table.get("activation", MISSING), path + ("activation",), ACTIVATIONS.names())
+        weight = self.matrix(table.get("weight", MISSING), path + ("weight",), "out x in", allow_flat=False)
+        return Layer(
+            activation=self.component(ACTIVATIONS, name, table, path),
+            weight=weight,
+            bias=self.bias(table, path, len(weight)),
+            train_bias=self.train_bias(table, path),
+        )
+
+    def bias(self, table: dict, path: KeyPath, neurons: int) -> tuple[Fraction, ...] | Fraction | None:
+        if "bias" not in table:
+            return None
+        value, bias_path = table["bias"], path + ("bias",)
+        if not isinstance(value, list):
+            return self.number(value, bias_path, "a list of numbers (one per neuron) or one shared number")
+        bias = self.row(value, bias_path)
+        if len(bias) != neurons:
+            self.fail(
+                bias_path,
+                f"{count(neurons, 'number')}, one per neuron (or one number shared by the layer)",
+                count(len(bias), "number"),
+            )
+        return bias
+
+    def train_bias(self, table: dict, path: KeyPath) -> bool:
+        if "train_bias" not in table:
+            return True
+        value, flag_path = table["train_bias"], path + ("train_bias",)
+        if not isinstance(value, bool):
+            self.fail(flag_path, "true or false", describe(value))
+        if "bias" not in table:
+            self.fail(flag_path, "a bias key in the same layer", "train_bias without a bias")
+        return value
+
+    def torch_layers(self, value: Any) -> tuple[Layer, ...]:
+        table = self.table(value, ("torch",), TORCH_KEYS)
+        path: KeyPath = ("torch", "module")
+        module = table.get("module", MISSING)
+        file_name, _, class_name = module.rpartition(":") if isinstance(module, str) else ("",) * 3
+        if not file_name or not class_name.isidentifier():
+            self.fail(path, "'FILE.py:NAME' (a Python file and the module's class name)", describe(module))
+        module_file = (Path(str(self.folder or Path(self.source).parent)) / file_name).resolve()
+        context = f"{self.where(path)}: torch.module"
+        try:
+            from .torch_module import read_module_path
+        except ImportError as error:
+            raise SpecError(f"{context}: cannot load PyTorch modules here ({error})") from None
+        try:
+            layers, self.provenance = read_module_path(str(module_file), class_name)
+        except SpecError as error:
+            raise SpecError(f"{context}: {error}") from None
+        return tuple(layers)
+
+    def check_chain(self, layers: tuple[Layer, ...]) -> None:
+        for index in range(1, len(layers)):
+            previous, layer = layers[index - 1], layers[index]
+            if layer.in_features != previous.out_features:
+                self.fail(
+                    ("layer", index, "weight"),
+                    f"rows of {count(previous.out_features, 'number')} "
+                    f"(layer[{index}] has {count(previous.out_features, 'neuron')})",
+                    f"rows of {count(layer.in_features, 'number')}",
+                )
+
+    # -- data, loss, training
+
+    def data(self, value: Any, layers: tuple[Layer, ...], loss: Any) -> Data:
+        path: KeyPath = ("data",)
+        if value is MISSING:
+            self.fail(path, "a [data] table with input and target", "nothing")
+        table = self.table(value, path, DATA_KEYS)
+        if "file" in table:
+            from .csv_data import read_csv_table
+
+            inputs, targets, source = read_csv_table(self, table, path, layers, loss)
+            return Data(inputs=inputs, targets=targets, source=source)
+        for key in ("input_columns", "target_columns"):
+            if key in table:
+                self.fail(path + (key,), f"{key} only with a file key naming a CSV file", "no file key")
+        inputs = self.matrix(table.get("input", MISSING), path + ("input",), "batch x in", allow_flat=True)
+        self.check_inputs(inputs, path + ("input",), layers)
+        targets = self.targets(table.get("target", MISSING), path + ("target",), layers, loss)
+        self.check_targets(targets, inputs, path + ("target",))
+        return Data(inputs=inputs, targets=targets)
+
+    def check_inputs(self, inputs: Matrix, path: KeyPath, layers: tuple[Layer, ...]) -> None:
+        width = layers[0].in_features
+        if len(inputs[0]) != width:
+            self.fail(
+                path,
+                f"rows of {count(width, 'number')} (layer[1] takes {count(width, 'input')})",
+                f"rows of {count(len(inputs[0]), 'number')}",
+            )
+
+    def check_targets(self, targets: Any, inputs: Matrix, path: KeyPath) -> None:
+        if len(targets) != len(inputs):
+            noun = "class index" if isinstance(targets[0], int) else "row"
+            self.fail(path, f"{count(len(inputs), noun)}, one per input row", count(len(targets), noun))
+
+    def targets(self, value: Any, path: KeyPath, layers: tuple[Layer, ...], loss: Any) -> Matrix | tuple[int, ...]:
+        outputs = layers[-1].out_features
+        if loss.class_indices and is_index_list(value):
+            for index, item in enumerate(value):
+                if not 0 <= item < outputs:
+                    self.fail(path + (index,), f"a class index from 0 to {outputs - 1}", show(item))
+            return tuple(value)
+        shape = "batch x out, or class indices" if loss.class_indices else "batch x out"
+        expected, accept = "a number", _anything
+        if loss.probabilities:
+            expected, accept = "a probability from 0 to 1", lambda x: 0 <= x <= 1
+        rows = self.matrix(value, path, shape, allow_flat=True, expected=expected, accept=accept)
+        if len(rows[0]) != outputs:
+            self.fail(
+                path,
+                f"rows of {count(outputs, 'number')} (layer[{len(layers)}] has {count(outputs, 'neuron')})",
+                f"rows of {count(len(rows[0]), 'number')}",
+            )
+        return rows
+
+    def loss(self, value: Any) -> Any:
+        if value is MISSING:
+            return LOSSES.make("half_sse")
+        table = self.table(value, ("loss",), LOSS_KEYS)
+        name = self.choice(table.get("kind", MISSING), ("loss", "kind"), LOSSES.names())
+        return self.component(LOSSES, name, table, ("loss",))
+
+    def train(self, value: Any) -> Train:
+        if value is MISSING:
+            return Train()
+        path: KeyPath = ("train",)
+        table = self.table(value, path, TRAIN_KEYS)
+        name = "sgd"
+        if "optimizer" in table:
+            name = self.choice(table["optimizer"], path + ("optimizer",), OPTIMIZERS.names())
+        optimizer = self.component(OPTIMIZERS, name, table, path)
+        if "steps" in table and "epochs" in table:
+            self.fail(path + ("epochs",), "either steps (updates) or epochs (passes over the data)", "both")
+        settings: dict[str, Any] = {"optimizer": optimizer}
+        for key in ("steps", "batch_size", "epochs"):
+            if key in table:
+                settings[key] = self.whole(table[key], path + (key,))
+        return Train(**settings)
+
+    def check_training_size(self, network: Network) -> None:
+        parameters = network.parameter_count
+        batches = network.batches()
+        problem = limits.samples_problem(parameters, len(batches[0]))
+        if problem:
+            self.fail(("data", "input"), problem, count(len(batches[0]), "sample"))
+        problem = limits.steps_problem(parameters, len(batches[0]), network.updates)
+        if problem:
+            key = "epochs" if network.train.epochs is not None else "steps"
+            self.fail(("train", key), problem, str(getattr(network.train, key)))
+
+    def published(self, value: Any) -> Published:
+        path: KeyPath = ("published",)
+        table = self.table(value, path, PUBLISHED_KEYS)
+        for key in PUBLISHED_KEYS:
+            if key not in table:
+                self.fail(path + (key,), f"{key} in the [published] table", "nothing")
+        source = self.text(table["source"], path + ("source",), "source")
+        return Published(source, self.number(table["loss_after"], path + ("loss_after",)))
+
+    def title(self, value: Any) -> str:
+        return self.text(value, ("title",), "title")
+
+    def text(self, value: Any, path: KeyPath, noun: str) -> str:
+        if not isinstance(value, str):
+            self.fail(path, "a string", describe(value))
+        if len(value) > limits.MAX_TITLE_CHARACTERS:
+            self.fail(path, f"a {noun} of at most {limits.MAX_TITLE_CHARACTERS} characters", f"{len(value)} characters")
+        for index, char in enumerate(value):
+            if invisible(char):
+                self.fail(
+                    path,
+                    f"a one-line {noun} of visible characters (it is printed literally)",
+                    f"the control or invisible character {char!r} (U+{ord(char):04X}) at position {index + 1}",
+                )
+        return value
