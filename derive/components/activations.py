@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ..text.message import Msg, owned
 from .base import Component, Ops, Registry, Setting
 
 ACTIVATIONS: Registry["Activation"] = Registry("activation")
@@ -35,7 +36,6 @@ class Activation(Component):
 
     latex_name: ClassVar[str]
     trivial: ClassVar[bool] = False  # f(z) = z: the forward pass writes only f(net), a module may skip it
-    kink_at_zero: ClassVar[bool] = False  # f' jumps at 0, where PyTorch takes the left-hand value
     torch_modules: ClassVar[tuple[str, ...]] = ()  # torch.nn classes
     torch_functions: ClassVar[tuple[str, ...]] = ()  # functions in torch and torch.nn.functional
     torch_methods: ClassVar[tuple[str, ...]] = ()  # Tensor methods
@@ -80,6 +80,10 @@ class Activation(Component):
     def torch(self, z: Any) -> Any:
         """f applied to a tensor, as PyTorch computes it."""
         raise NotImplementedError
+
+    def note(self, z: Any) -> Msg | None:
+        """A remark the backward pass makes about a neuron with net input z (a kink, a threshold), or None."""
+        return None
 
 
 @ACTIVATIONS.add
@@ -158,7 +162,6 @@ class Tanh(Activation):
 class _PiecewiseLinear(Activation):
     """z above 0, slope * z below: exact values stay exact; at 0 PyTorch's derivative is the left one."""
 
-    kink_at_zero = True
 
     def below(self) -> Fraction:
         """The slope left of 0."""
@@ -169,6 +172,9 @@ class _PiecewiseLinear(Activation):
 
     def derivative(self, z: sp.Symbol, a: sp.Symbol) -> sp.Expr:
         return sp.Piecewise((1, z > 0), (rational(self.below()), True))
+
+    def note(self, z: Any) -> Msg | None:
+        return owned(self, "kink") if z == 0 else None
 
     def exact_value(self, z: Any, ops: Ops) -> Any:
         if z > 0:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, ClassVar, Generic, Iterator, TypeVar
 
+from ..text.message import Msg, owned
+
 
 def _anything(_: Fraction) -> bool:
     return True
@@ -44,6 +46,10 @@ class Component:
     def setting_values(self) -> dict[str, Any]:
         """The settings' current values, keyed by spec key."""
         return {setting.key: getattr(self, setting.key) for setting in self.settings}
+
+    def words(self) -> Msg:
+        """How prose names this component ("the logistic sigmoid"), with its settings where they matter."""
+        return owned(self, "words")
 
     @classmethod
     def setting_keys(cls) -> tuple[str, ...]:

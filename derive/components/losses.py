@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ..text.message import Msg, owned
 from .base import Component, Ops, Registry, Setting
 
 LOSSES: Registry["Loss"] = Registry("loss")
@@ -71,8 +72,8 @@ class Loss(Component):
         """The index of an output this loss cannot take, or None."""
         return None
 
-    def note(self, outputs: list) -> str | None:
-        """The name of this component's message that the outputs call for (a clamp that applies), or None."""
+    def note(self, outputs: list, targets: list) -> Msg | None:
+        """A remark the outputs and targets call for (a clamp that applies), or None."""
         return None
 
     def exact_term(self, a: Any, y: Any, ops: Ops) -> Any:
@@ -191,8 +192,8 @@ class BCE(Loss):
                 return index
         return None
 
-    def note(self, outputs: list) -> str | None:
-        return "clamped" if any(a * (1 - a) < BCE_EPSILON_FLOAT for a in outputs) else None
+    def note(self, outputs: list, targets: list) -> Msg | None:
+        return owned(self, "clamped") if any(a * (1 - a) < BCE_EPSILON_FLOAT for a in outputs) else None
 
     def exact_term(self, a: Any, y: Any, ops: Ops) -> Any:
         a, y = ops.mpf(a), ops.mpf(y)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..text.message import Math, Msg, Value, msg, owned
+from ..text.message import Math, Msg, Value, msg
 from .facts import Facts
 from .forms import product, scaled, total
 from .forward import REDUCTION_TERMS_SHOWN, sample_title
@@ -64,8 +64,9 @@ def _unit_block(facts: Facts, unit: Unit, sample: int) -> Block:
     name = Math(facts.notation.unit_name(unit))
     title = msg("backward.output_neuron", unit=name) if last else msg("backward.hidden_neuron", unit=name)
     lead: list[Msg] = [msg("backward.output_lead" if last else "backward.hidden_lead")]
-    if unit.activation.kink_at_zero and facts.quantities.lookup(unit.z, sample).value == 0:
-        lead.append(owned(unit.activation, "kink"))
+    note = unit.activation.note(facts.quantities.lookup(unit.z, sample).value)
+    if note is not None:
+        lead.append(note)
     return Block((title,), tuple(lead), tuple(equations))
 
 

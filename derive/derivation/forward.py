@@ -53,7 +53,7 @@ def _activation_lead(facts: Facts, unit: Unit) -> Msg:
         return owned(activation, "lead")
     generic = facts.notation.display("activation_input")
     formula = sp.Eq(Applied(activation.name, generic), activation.written(generic), evaluate=False)
-    return msg("forward.activation", words=owned(activation, "words"), formula=Math(formula))
+    return msg("forward.activation", words=activation.words(), formula=Math(formula))
 
 
 def loss_section(facts: Facts) -> Section:
@@ -72,7 +72,7 @@ def loss_section(facts: Facts) -> Section:
             tables = (Table((msg("header.sample"), msg("header.share")), rows),)
     if facts.network.loss.uses_softmax:
         blocks.append(_softmax_block(facts))
-    intro = (msg("loss.intro", loss=owned(facts.network.loss, "words")),)
+    intro = (msg("loss.intro", loss=facts.network.loss.words()),)
     return Section("loss", msg("loss.title"), intro, tuple(blocks), tables)
 
 
@@ -103,8 +103,10 @@ def _sample_loss_block(facts: Facts, sample: int) -> Block:
         share = scaled(scale, total(list(graph.loss_terms)))
         equations.append(facts.equation(E, [share], share, sample))
     title = (msg("loss.sample_title", sample=sample + 1),) if facts.batch > 1 else ()
-    note = loss.note(facts.training.first.samples[sample].a[-1])
-    lead = (owned(loss, note),) if note else ()
+    values = facts.quantities.scope(sample)
+    outputs = [values[unit.a].value for unit in graph.outputs]
+    note = loss.note(outputs, [values[y].value for y in graph.targets])
+    lead = (note,) if note is not None else ()
     return Block(title, lead, tuple(equations))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..text.message import Code, Given, Math, Msg, Series, Text, Value, msg, owned
+from ..text.message import Code, Given, Math, Msg, Series, Text, Value, msg
 from .facts import Facts
 from .graph import Parameter
 from .model import Section, Table
@@ -29,7 +29,7 @@ def network_section(facts: Facts) -> Section:
         shape = msg("network.shape_one_hidden", hidden=count("neuron", widths[1]), **shape_args)
     else:
         shape = msg("network.shape_single", **shape_args)
-    intro = [shape, msg("network.loss", loss=owned(network.loss, "words")), _training(facts)]
+    intro = [shape, msg("network.loss", loss=network.loss.words()), _training(facts)]
     if network.data.source:
         intro.append(msg("network.data_file", file=Code(network.data.source)))
     if network.provenance:

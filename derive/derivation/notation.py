@@ -23,7 +23,7 @@ class Name:
     """A symbol's written form: base (a letter, a Greek letter's name, or a word), superscript, then subscript.
 
     ``style`` is ``plain``, ``word`` (a multi-letter name in italics, like net), ``bold`` or
-    ``function`` (an upright function name); ``accent`` is ``hat`` or empty.
+    ``function`` (an upright function name); ``accent`` is ``hat``, ``bar``, ``tilde`` or empty.
     """
 
     base: str

@@ -192,7 +192,7 @@ def _base(name: Name) -> str:
         text = "\\" + base
     else:
         text = base
-    return rf"\hat{{{text}}}" if name.accent == "hat" else text
+    return rf"\{name.accent}{{{text}}}" if name.accent else text
 
 
 class Typesetter:
