@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .components.activations import Activation
-from .components.losses import HalfSSE, Loss
-from .components.optimizers import SGD, Optimizer
+from .components.losses import Loss
+from .components.losses.half_sse import HalfSSE
+from .components.optimizers import Optimizer
+from .components.optimizers.sgd import SGD
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 

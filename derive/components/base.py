@@ -124,3 +124,16 @@ class Ops:
     def mpf(self, value: Any) -> Any:
         """The value as a float of the exact arithmetic's mpmath context."""
         raise NotImplementedError
+
+
+def discover(package: str, path: Any) -> None:
+    """Import every module of a component family's package, so that each registers its component.
+
+    A new component is a new file in the family's folder; nothing else lists it.
+    """
+    import importlib
+    import pkgutil
+
+    for module in sorted(info.name for info in pkgutil.iter_modules(path)):
+        if module != "base":
+            importlib.import_module(f"{package}.{module}")

@@ -1,0 +1,8 @@
+"""Loss functions: one file each beside this one, registered when the package is imported."""
+
+from ..base import discover
+from .base import LOSSES, Loss
+
+discover(__name__, __path__)
+
+__all__ = ["LOSSES", "Loss"]

@@ -1,0 +1,8 @@
+"""Optimizers: one file each beside this one, registered when the package is imported."""
+
+from ..base import discover
+from .base import OPTIMIZERS, Optimizer
+
+discover(__name__, __path__)
+
+__all__ = ["OPTIMIZERS", "Optimizer"]
