@@ -11,7 +11,7 @@ import sympy as sp
 from ...text.message import Msg
 from ..base import Component, Ops, Registry
 
-LOSSES: Registry["Loss"] = Registry("losse")
+LOSSES: Registry["Loss"] = Registry("loss")
 
 
 @dataclass(frozen=True)
