@@ -59,6 +59,7 @@ class Chart:
     steps: tuple[int, ...]
     losses: tuple[float, ...]
     log_scale: bool
+    unit: str = "step"  # what the x axis counts: step or epoch
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def network_section(facts: Facts) -> Section:
         inputs=count("input", widths[0]),
         outputs=count("output_neuron", widths[-1]),
         parameters=count("parameter", network.parameter_count),
-        samples=msg("network.batch", count=network.data.batch_size) if network.data.batch_size > 1 else msg("network.one_sample"),
+        samples=_samples(network),
     )
     if len(widths) > 3:
         shape = msg("network.shape_hidden", widths=Series(tuple(widths[1:-1])), **shape_args)
@@ -49,6 +49,13 @@ def network_section(facts: Facts) -> Section:
         Table(tuple(msg(f"header.{key}") for key in ("sample", "role", "name", "value")), tuple(data_rows)),
     )
     return Section("network", msg("network.title"), tuple(intro), tables=tables, figure=True)
+
+
+def _samples(network: "Network") -> Msg:
+    if network.data.batch_size == 1:
+        return msg("network.one_sample")
+    key = "network.batch" if len(network.batches()) == 1 else "network.samples"
+    return msg(key, count=network.data.batch_size)
 
 
 def _training(facts: Facts) -> Msg:

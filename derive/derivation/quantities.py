@@ -153,6 +153,10 @@ def build_quantities(network: Network, training: Training, graph: Graph, notatio
             add(notation.state_id(state.key, parameter), update.shown[state.key], symbol)
         add(notation.updated_id(parameter), update.new, graph.updated[parameter.symbol])
     add("E_after", training.after_first_loss)
+    if len(training.batches) > 1:
+        epochs = training.epoch_losses
+        for epoch in trace_steps(len(epochs)):
+            add(f"E_epoch{epoch}", epochs[epoch - 1])
     if network.updates > 1:
         for step in trace_steps(network.updates):
             add(f"E_step{step}", training.loss_history[step - 1])

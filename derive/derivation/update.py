@@ -82,6 +82,8 @@ def after_section(facts: Facts) -> Section:
 
 def trace_section(facts: Facts) -> Section:
     """The loss during training, the final loss and parameters, and a loss curve."""
+    if len(facts.training.batches) > 1:
+        return _epoch_trace(facts)
     training = facts.training
     steps = facts.network.updates
     history = training.loss_history
@@ -97,6 +99,25 @@ def trace_section(facts: Facts) -> Section:
     )
     title = msg("trace.title", steps=steps)
     return Section("trace", title, (msg("trace.intro", rest=steps - 1),), tables=tables, chart=chart)
+
+
+def _epoch_trace(facts: Facts) -> Section:
+    """Training on mini-batches: the loss per epoch, then the loss of every sample and the parameters at the end."""
+    training, network = facts.training, facts.network
+    epochs = training.epoch_losses
+    rows: tuple = tuple((k, Value(f"E_epoch{k}")) for k in trace_steps(len(epochs)))
+    rows += ((msg("trace.all_samples"), Value("E_final")),)
+    final = tuple((Math(p.symbol), Value("final_" + facts.notation.ids[p.symbol])) for p in facts.graph.parameters)
+    updates = network.updates
+    chart_epochs = chart_points(len(epochs))
+    chart = Chart(chart_epochs, tuple(epochs[k - 1] for k in chart_epochs), log_scale=_spans_decades(tuple(epochs)), unit="epoch")
+    tables = (
+        Table((msg("header.epoch"), msg("header.loss")), rows),
+        Table((msg("header.parameter"), msg("trace.after_updates", updates=msg("count.update", count=updates))), final),
+    )
+    intro = (msg("trace.intro_batches", rest=msg("count.update", count=updates - 1), batches=msg("count.mini_batch", count=len(training.batches))),)
+    title = msg("trace.title_batches", epochs=msg("count.epoch", count=len(epochs)), updates=msg("count.update", count=updates))
+    return Section("trace", title, intro, tables=tables, chart=chart)
 
 
 def chart_points(count: int) -> tuple[int, ...]:

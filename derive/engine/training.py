@@ -39,6 +39,7 @@ class Training:
     final: State
     final_loss: float
     batches: tuple[tuple[int, ...], ...]
+    epoch_losses: list[float]
 
 
 def train(network: Network) -> Training:
@@ -65,7 +66,25 @@ def train(network: Network) -> Training:
         final_loss = to_float(after_first_loss)
     else:
         final_loss = run_pass(network, state, FLOAT64, range(network.data.batch_size), backward=False).loss
-    return Training(start, first, updates, after_first, after_first_loss, loss_history, state, final_loss, batches)
+    epochs = _epoch_losses(network, batches, loss_history)
+    return Training(start, first, updates, after_first, after_first_loss, loss_history, state, final_loss, batches, epochs)
+
+
+def _epoch_losses(network: Network, batches: tuple[tuple[int, ...], ...], history: list[float]) -> list[float]:
+    """Each epoch's loss: the loss of all the samples it saw, each at the parameters of its own update.
+
+    A batch's loss carries its own mean (or sum), so it is weighted by the whole data's factor over
+    the batch's: for a summed loss the epoch's loss is the sum of its batches', for a mean the
+    mean weighted by batch size, and either compares with the loss of every sample at the end.
+    """
+    outputs = network.layers[-1].out_features
+    whole = network.loss.scale(network.data.batch_size, outputs)
+    weights = [to_float(whole / network.loss.scale(len(batch), outputs)) for batch in batches]
+    epochs = []
+    for start in range(0, len(history), len(batches)):
+        losses = history[start:start + len(batches)]
+        epochs.append(sum(loss * weight for loss, weight in zip(losses, weights)))
+    return epochs
 
 
 def _step(network: Network, state: State, result: Pass, slots: list[Slot], memories: dict, t: int, ops: Any) -> list[Update]:

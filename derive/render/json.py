@@ -38,17 +38,9 @@ def json_payload(network: Network, training: Training, quantities: Mapping[str, 
     batches = training.batches
     if len(batches) > 1:
         payload["batches"] = [[row for row in batch] for batch in batches]
-        payload["epoch_loss"] = epoch_losses(training)
+        payload["epoch_loss"] = training.epoch_losses
     payload["quantities"] = {key: to_float(value) for key, value in quantities.items()}
     return payload
-
-
-def epoch_losses(training: Training) -> list[float]:
-    """The mean of each epoch's step losses (the loss each step's mini-batch reports at its start)."""
-    per_epoch = len(training.batches)
-    history = training.loss_history
-    return [sum(history[start:start + per_epoch]) / len(history[start:start + per_epoch])
-            for start in range(0, len(history), per_epoch)]
 
 
 def render_json(network: Network, training: Training, quantities: Mapping[str, Any]) -> str:

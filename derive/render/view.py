@@ -66,7 +66,7 @@ def chart_view(chart: Chart, prose: Prose) -> dict:
         "log": chart.log_scale,
         "steps": ", ".join(str(step) for step in chart.steps),
         "losses": ", ".join(f"{loss:.6g}" for loss in chart.losses),
-        "title": prose.message(msg("chart.title", first=chart.steps[0], last=chart.steps[-1])),
-        "x": prose.word("chart.step"),
+        "title": prose.message(msg(f"chart.title_{chart.unit}", first=chart.steps[0], last=chart.steps[-1])),
+        "x": prose.word(f"chart.{chart.unit}"),
         "y": prose.word("chart.loss"),
     }
