@@ -53,7 +53,7 @@ def _unit_block(facts: Facts, unit: Unit, sample: int) -> Block:
         paths = [sp.Mul(Partial(E, c.z), Partial(c.z, unit.a), evaluate=False) for c in following]
         shorthand = total([product(c.delta, graph.local_derivative(c.net, unit.a)) for c in following])
         equations.append(facts.equation(Partial(E, unit.a), [total(paths), shorthand], shorthand, sample))
-    derivative = unit.activation.derivative(unit.z, unit.a)
+    derivative = unit.slope
     equations.append(facts.equation(Partial(unit.a, unit.z), [derivative], derivative, sample))
     chain = sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)
     equations.append(facts.equation(unit.delta, [Partial(E, unit.z), chain], chain, sample))

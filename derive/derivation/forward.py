@@ -41,7 +41,7 @@ def forward_section(facts: Facts, sample: int) -> Section:
 
 def _activation_equation(facts: Facts, unit: Unit, sample: int) -> Equation:
     applied = Applied(unit.activation.name, unit.z)
-    written = unit.activation.written(unit.z)
+    written = unit.written
     forms = [applied] if unit.activation.trivial else [applied, written]
     return facts.equation(unit.a, forms, written, sample)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 
 import sympy as sp
@@ -44,6 +45,16 @@ class Unit:
     def out_expression(self) -> sp.Expr:
         """a as an expression of z, from the activation's SymPy definition."""
         return self.activation.expression(self.z)
+
+    @cached_property
+    def written(self) -> sp.Expr:
+        """a written out in z, as the forward pass shows it (built once per neuron)."""
+        return self.activation.written(self.z)
+
+    @cached_property
+    def slope(self) -> sp.Expr:
+        """da/dz in its closed form, as the backward pass shows it (built once per neuron)."""
+        return self.activation.derivative(self.z, self.a)
 
 
 @dataclass(frozen=True)
@@ -93,21 +104,35 @@ class Graph:
         return tuple(unit.a for unit in self.layers[layer - 1])
 
     def local_derivative(self, expression: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
-        """SymPy's diff of a local expression; a sum is differentiated term by term, skipping terms without the symbol.
+        """d(expression)/d(symbol) of a net input w_1 a_1 + ... + b: the factor beside the symbol, 1 for the bias.
 
-        Skipping changes nothing mathematically and keeps a wide layer's net inputs cheap to
-        differentiate. Results are kept for the life of the graph.
+        A net input is linear in each of its symbols, so its derivatives are read off its terms, once
+        per net input; any other expression goes to SymPy's diff. Tests check both against sympy.diff.
         """
-        key = (expression, symbol)
-        found = self._derivatives.get(key)
-        if found is None:
-            if isinstance(expression, sp.Add):
-                terms = [sp.diff(term, symbol) for term in expression.args if symbol in term.free_symbols]
-                found = sp.Add(*terms) if terms else sp.Integer(0)
-            else:
-                found = sp.diff(expression, symbol)
-            self._derivatives[key] = found
-        return found
+        coefficients = self._derivatives.get(expression)
+        if coefficients is None:
+            coefficients = _linear_coefficients(expression)
+            self._derivatives[expression] = coefficients
+        if coefficients is not None:
+            return coefficients.get(symbol, sp.Integer(0))
+        return sp.diff(expression, symbol)
+
+
+def _linear_coefficients(expression: sp.Expr) -> dict[sp.Symbol, sp.Expr] | None:
+    """Each symbol's coefficient in a sum of symbols and products of two distinct symbols, or None for other forms."""
+    found: dict[sp.Symbol, list[sp.Expr]] = {}
+    for term in expression.args if isinstance(expression, sp.Add) else (expression,):
+        if isinstance(term, sp.Symbol):
+            found.setdefault(term, []).append(sp.Integer(1))
+        elif isinstance(term, sp.Mul) and len(term.args) == 2 and all(isinstance(f, sp.Symbol) for f in term.args):
+            first, second = term.args
+            if first == second:
+                return None
+            found.setdefault(first, []).append(second)
+            found.setdefault(second, []).append(first)
+        else:
+            return None
+    return {symbol: parts[0] if len(parts) == 1 else sp.Add(*parts) for symbol, parts in found.items()}
 
 
 def build_graph(network: Network, samples: int = 1) -> Graph:

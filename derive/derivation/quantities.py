@@ -182,7 +182,7 @@ def _sample_quantities(add: Any, network: Network, training: Training, graph: Gr
             values[unit.z] = sample.z[index][unit.index]
             values[unit.a] = sample.a[index][unit.index]
             add(ids[unit.z], values[unit.z], unit.z, unit.net, row)
-            add(ids[unit.a], values[unit.a], unit.a, unit.activation.written(unit.z), row)
+            add(ids[unit.a], values[unit.a], unit.a, unit.written, row)
     for j, term in enumerate(graph.loss_terms):
         add(ids[term], sample.loss_terms[j], term, sample=row)
     for j, p in enumerate(sample.softmax):
@@ -196,8 +196,7 @@ def _sample_quantities(add: Any, network: Network, training: Training, graph: Gr
             j = unit.index
             values[unit.delta] = sample.delta[index][j]
             add(notation.dE_dout_id(unit), sample.dE_da[index][j], Partial(E, unit.a), sample=row)
-            add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z),
-                unit.activation.derivative(unit.z, unit.a), row)
+            add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z), unit.slope, row)
             add(notation.delta_id(unit), values[unit.delta], unit.delta,
                 sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False), row)
             for symbol in net_symbols(unit.net):

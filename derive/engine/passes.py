@@ -70,6 +70,26 @@ class Pass:
     grad_biases: list
 
 
+@dataclass(frozen=True)
+class Feed:
+    """The data as one arithmetic holds it, converted once: inputs, target rows, the loss's factor by batch size."""
+
+    inputs: list[list]
+    targets: list[list]
+    scales: dict[int, Any]
+
+    @classmethod
+    def of(cls, network: Network, ops: Any) -> "Feed":
+        """Every sample's inputs and targets, and the factor of each batch size the run uses."""
+        outputs = network.layers[-1].out_features
+        sizes = {len(batch) for batch in network.batches()} | {network.data.batch_size}
+        return cls(
+            [[ops.convert(v) for v in row] for row in network.data.inputs],
+            [[ops.convert(t) for t in target_row(network, s)] for s in range(network.data.batch_size)],
+            {size: ops.convert(network.loss.scale(size, outputs)) for size in sizes},
+        )
+
+
 def bias_of(state: State, layer: int, unit: int) -> Any:
     """The bias a unit adds: its own, the layer's shared one, or None."""
     bias = state.biases[layer]
@@ -79,9 +99,9 @@ def bias_of(state: State, layer: int, unit: int) -> Any:
 
 
 def forward(network: Network, state: State, sample_input: Sequence, ops: Any) -> SamplePass:
-    """Forward pass of one sample: z = W a + b, then a = f(z), layer by layer."""
+    """Forward pass of one sample (its inputs already in the arithmetic of ``ops``): z = W a + b, then a = f(z)."""
     result = SamplePass()
-    previous = [ops.convert(v) for v in sample_input]
+    previous = sample_input
     for index, layer in enumerate(network.layers):
         activation = layer.activation
         zs, outs = [], []
@@ -106,17 +126,21 @@ def target_row(network: Network, sample: int) -> list:
     return list(target)
 
 
-def run_pass(network: Network, state: State, ops: Any, batch: Sequence[int], backward: bool = True) -> Pass:
+def run_pass(
+    network: Network, state: State, ops: Any, batch: Sequence[int], backward: bool = True, feed: Feed | None = None
+) -> Pass:
     """Forward and backward over the samples ``batch``, with the gradients of every parameter.
 
-    With ``backward=False`` only the forward pass and the loss are computed (no gradients).
+    With ``backward=False`` only the forward pass and the loss are computed (no gradients). ``feed``
+    is the data already converted for ``ops`` (a run that makes many passes converts it once).
     """
+    feed = feed or Feed.of(network, ops)
     loss_function = network.loss
-    scale = ops.convert(loss_function.scale(len(batch), network.layers[-1].out_features))
+    scale = feed.scales[len(batch)]
     samples = []
     loss = ops.zero
     for s in batch:
-        sample = forward(network, state, network.data.inputs[s], ops)
+        sample = forward(network, state, feed.inputs[s], ops)
         bad = loss_function.check_outputs(sample.a[-1])
         if bad is not None:
             raise DeriveError(
@@ -124,8 +148,7 @@ def run_pass(network: Network, state: State, ops: Any, batch: Sequence[int], bac
                 f"nn.{loss_function.torch_module} does, but output {bad + 1} of sample {s + 1} is {float(sample.a[-1][bad]):.6g}; "
                 "use a sigmoid output layer"
             )
-        targets = [ops.convert(t) for t in target_row(network, s)]
-        computed = loss_function.sample(sample.a[-1], targets, scale, ops)
+        computed = loss_function.sample(sample.a[-1], feed.targets[s], scale, ops)
         sample.loss_terms, sample.output_gradient, sample.softmax = computed.terms, computed.output_gradient, computed.softmax
         for value in sample.loss_terms:
             loss = ops.add(loss, ops.mul(scale, value))
@@ -135,7 +158,7 @@ def run_pass(network: Network, state: State, ops: Any, batch: Sequence[int], bac
     batch = tuple(batch)
     if not backward:
         return Pass(batch, samples, loss, scale, [], [])
-    grad_weights, grad_biases = _gradients(network, batch, samples, ops)
+    grad_weights, grad_biases = _gradients(network, [feed.inputs[s] for s in batch], samples, ops)
     return Pass(batch, samples, loss, scale, grad_weights, grad_biases)
 
 
@@ -158,11 +181,11 @@ def _backward(network: Network, state: State, sample: SamplePass, ops: Any) -> N
         sample.delta[index] = [ops.mul(g, d) for g, d in zip(dE_da, da_dz)]
 
 
-def _gradients(network: Network, batch: tuple[int, ...], samples: list[SamplePass], ops: Any):
+def _gradients(network: Network, inputs: list[list], samples: list[SamplePass], ops: Any):
     grad_weights, grad_biases = [], []
     for index, layer in enumerate(network.layers):
         if index == 0:
-            incoming = [[ops.convert(v) for v in network.data.inputs[s]] for s in batch]
+            incoming = inputs
         else:
             incoming = [sample.a[index - 1] for sample in samples]
         deltas = [sample.delta[index] for sample in samples]

@@ -8,7 +8,7 @@ from typing import Any
 from ..network import Network
 from .arithmetic import FLOAT64, Exact, to_float
 from .parameters import Slot, read, trained_slots, write
-from .passes import Pass, State, run_pass
+from .passes import Feed, Pass, State, run_pass
 
 
 @dataclass(frozen=True)
@@ -49,23 +49,26 @@ def train(network: Network) -> Training:
     start = State.of(network.layers)
     state = start.copy()
     slots = trained_slots(network)
-    memories: dict[Slot, dict] = {slot: {} for slot in slots}
-    first = run_pass(network, state, exact, batches[0])
+    memories: list[dict] = [{} for _ in slots]
+    exact_feed = Feed.of(network, exact)
+    first = run_pass(network, state, exact, batches[0], feed=exact_feed)
     updates = _step(network, state, first, slots, memories, 1, exact)
     after_first = state.copy()
-    after_first_loss = run_pass(network, after_first, exact, batches[0], backward=False).loss
+    after_first_loss = run_pass(network, after_first, exact, batches[0], backward=False, feed=exact_feed).loss
     loss_history = [to_float(first.loss)]
     state = state.converted(to_float)
-    memories = {slot: {key: to_float(value) for key, value in memory.items()} for slot, memory in memories.items()}
+    memories = [{key: to_float(value) for key, value in memory.items()} for memory in memories]
     total = network.updates
+    feed = Feed.of(network, FLOAT64)
+    settings = network.train.optimizer.converted(FLOAT64)
     for step in range(2, total + 1):
-        result = run_pass(network, state, FLOAT64, batches[(step - 1) % len(batches)])
+        result = run_pass(network, state, FLOAT64, batches[(step - 1) % len(batches)], feed=feed)
         loss_history.append(result.loss)
-        _step(network, state, result, slots, memories, step, FLOAT64)
+        _step(network, state, result, slots, memories, step, FLOAT64, settings)
     if total == 1 and len(batches) == 1:
         final_loss = to_float(after_first_loss)
     else:
-        final_loss = run_pass(network, state, FLOAT64, range(network.data.batch_size), backward=False).loss
+        final_loss = run_pass(network, state, FLOAT64, range(network.data.batch_size), backward=False, feed=feed).loss
     epochs = _epoch_losses(network, batches, loss_history)
     return Training(start, first, updates, after_first, after_first_loss, loss_history, state, final_loss, batches, epochs)
 
@@ -87,15 +90,18 @@ def _epoch_losses(network: Network, batches: tuple[tuple[int, ...], ...], histor
     return epochs
 
 
-def _step(network: Network, state: State, result: Pass, slots: list[Slot], memories: dict, t: int, ops: Any) -> list[Update]:
-    """Apply optimizer step ``t`` to every trained parameter in place; describe each update."""
+def _step(
+    network: Network, state: State, result: Pass, slots: list[Slot], memories: list[dict], t: int, ops: Any,
+    settings: dict | None = None,
+) -> list[Update]:
+    """Apply optimizer step ``t`` to every trained parameter in place; describe each update of the derived step."""
     optimizer = network.train.optimizer
-    settings = optimizer.converted(ops)
+    settings = settings or optimizer.converted(ops)
     updates = []
-    for slot in slots:
+    for slot, memory in zip(slots, memories):
         old = read(state.weights, state.biases, slot)
         gradient = read(result.grad_weights, result.grad_biases, slot)
-        new, shown = optimizer.step(old, gradient, memories[slot], t, ops, settings)
+        new, shown = optimizer.step(old, gradient, memory, t, ops, settings)
         write(state.weights, state.biases, slot, new)
         if ops.exact:  # only the derived step is described
             updates.append(Update(slot, old, gradient, new, shown))

@@ -28,6 +28,7 @@ OPERATIONS = {"product": "", "hadamard": r"\odot"}  # what joins a matrix operat
 SIGNS = {"hadamard": r"\odot", "approx": r"\approx"}  # an operation's sign standing alone
 ROW_BUDGET = 52  # estimated visible characters per display-math row before it is broken
 MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
+PLAIN_MARKS = re.compile(r"[{}^_&]")
 
 
 def latex_number(formatted: Formatted) -> str:
@@ -61,6 +62,7 @@ class DerivePrinter(LatexPrinter):
         self.words = words or {}
         self._root: sp.Basic | None = None
         self._matrix_depth = 0
+        self._names: dict[Written, str] = {}  # a name is printed the same way every time
 
     def doprint(self, expr: sp.Basic) -> str:
         """Print ``expr``; a lone number is never parenthesized."""
@@ -77,6 +79,12 @@ class DerivePrinter(LatexPrinter):
 
     def name(self, written: Written) -> str:
         """A display name as LaTeX."""
+        found = self._names.get(written)
+        if found is None:
+            found = self._names[written] = self._name(written)
+        return found
+
+    def _name(self, written: Written) -> str:
         if isinstance(written, Marked):
             inner = self.name(written.inner)
             mark = f"({written.index})" if written.mark == "sample" else MARKS[written.mark]
@@ -299,6 +307,8 @@ class Typesetter:
 
 def visible_width(tex: str) -> int:
     """A rough count of the characters a LaTeX math string shows, to decide where rows break."""
+    if "\\" not in tex and not PLAIN_MARKS.search(tex):
+        return len(tex) - tex.count(" ")  # plain text (a number): nothing to strip but spaces
     tex = MATRIX.sub(lambda match: "x" * _matrix_width(match.group(1)), tex)
     tex = re.sub(r"\\(left|right|mathit|operatorname|quad)\b", "", tex)
     tex = re.sub(r"\\[a-zA-Z]+", "x", tex)

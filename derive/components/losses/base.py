@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -50,7 +51,14 @@ class Loss(Component):
 
     def derivative_shown(self, a: sp.Symbol, y: sp.Symbol, a_value: Any, y_value: Any) -> sp.Expr:
         """d term / d a as the document writes it for these values: SymPy's diff of the term."""
-        return sp.diff(self.term(a, y), a)
+        generic_a, generic_y, derivative = self._derivative
+        return derivative.xreplace({generic_a: a, generic_y: y})
+
+    @cached_property
+    def _derivative(self) -> tuple[sp.Symbol, sp.Symbol, sp.Expr]:
+        # Differentiated once per loss object (once per network), then written for each output.
+        a, y = sp.Dummy("a", real=True), sp.Dummy("y", real=True)
+        return a, y, sp.diff(self.term(a, y), a)
 
     def sample(self, outputs: list, targets: list, scale: Any, ops: Ops) -> SampleLoss:
         """The terms and the scaled output gradient of one sample."""

@@ -90,9 +90,8 @@ class Optimizer(Component):
 
     def decayed(self, gradient: Any, old: Any, ops: Ops, h: dict[str, Any]) -> Any:
         """The gradient plus weight decay times the parameter, as torch.optim adds it first."""
-        if not getattr(self, "weight_decay", 0):
-            return gradient
-        return ops.add(gradient, ops.mul(h["weight_decay"], old))
+        decay = h.get("weight_decay")
+        return ops.add(gradient, ops.mul(decay, old)) if decay else gradient
 
     def torch(self, parameters: list) -> Any:
         """The torch.optim optimizer with these settings."""

@@ -75,7 +75,7 @@ class RMSprop(Optimizer):
             spread = ops.sub(v, ops.mul(average, average))
             shown.update(gavg=average, vc=spread)
         ratio = ops.div(g, ops.add(ops.sqrt(spread), h["eps"]))
-        if self.momentum:
+        if h["momentum"]:
             ratio = ops.add(ops.mul(h["momentum"], memory.get("buf", ops.zero)), ratio)
             memory["buf"] = ratio
             shown["buf"] = ratio

@@ -44,7 +44,7 @@ class SGD(Optimizer):
     def step(self, old: Any, gradient: Any, memory: dict, t: int, ops: Ops, h: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         effective = self.decayed(gradient, old, ops, h)
         direction = effective
-        if self.momentum:
+        if h["momentum"]:
             if "buf" in memory:
                 # torch.optim.SGD: buf = momentum * buf + (1 - dampening) * g, with dampening 0.
                 direction = ops.add(ops.mul(h["momentum"], memory["buf"]), effective)
