@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import DeriveError, UsageError
+from .network import Network
 from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
 
 EXAMPLES = """\
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"derive: wrote {path}", file=sys.stderr)
 
 
-def load_network(args: argparse.Namespace) -> "Network":
+def load_network(args: argparse.Namespace) -> Network:
     """The network named on the command line: a spec file, a built-in example or a PyTorch module."""
     from .spec.torch_options import network_from_torch_arguments, reject_torch_options
 

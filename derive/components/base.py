@@ -9,7 +9,8 @@ from typing import Any, Callable, ClassVar, Generic, Iterator, TypeVar
 from ..text.message import Msg, owned
 
 
-def _anything(_: Fraction) -> bool:
+def anything(_: Fraction) -> bool:
+    """Accepts every number (the default check of a setting)."""
     return True
 
 
@@ -25,7 +26,7 @@ class Setting:
     key: str
     default: Any
     expected: str = "a number"
-    accept: Callable[[Fraction], bool] = _anything
+    accept: Callable[[Fraction], bool] = anything
     kind: str = "number"
     choices: tuple[str, ...] = ()
     shape: str = ""

@@ -11,7 +11,6 @@ import sympy as sp
 from ..components import Activation
 from ..engine.parameters import Slot
 from ..network import Network
-from .nodes import Partial
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..text.message import Code, Given, Math, Msg, Series, Text, Value, msg
+from ..network import Network
 from .facts import Facts
 from .graph import Parameter
 from .model import Section, Table
@@ -51,7 +52,7 @@ def network_section(facts: Facts) -> Section:
     return Section("network", msg("network.title"), tuple(intro), tables=tables, figure=True)
 
 
-def _samples(network: "Network") -> Msg:
+def _samples(network: Network) -> Msg:
     if network.data.batch_size == 1:
         return msg("network.one_sample")
     key = "network.batch" if len(network.batches()) == 1 else "network.samples"

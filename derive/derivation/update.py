@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sympy as sp
-
 from ..engine.arithmetic import to_float
 from ..text.message import Given, Math, Msg, Plain, Series, Text, Value, msg
 from .facts import Facts

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..derivation.model import Derivation
 from ..derivation.notation import Written
 from ..text.message import Msg, msg
-from .printer import Typesetter
+from .typeset import Typesetter
 from .prose import Prose
 
 LAYER_GAP_CM = 4.2

@@ -7,7 +7,7 @@ from ..text.catalogue import catalogue
 from .environment import environment
 from .escape import escape_latex, latex_code
 from .figure import layout, tikz
-from .printer import Typesetter
+from .typeset import Typesetter
 from .prose import Prose
 from .view import document_view
 

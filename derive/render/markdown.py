@@ -6,7 +6,7 @@ from ..derivation.model import Derivation
 from ..text.catalogue import catalogue
 from .environment import environment
 from .escape import escape_markdown, markdown_code
-from .printer import Typesetter
+from .typeset import Typesetter
 from .prose import Prose
 from .view import document_view
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from ..text.catalogue import Catalogue
 from ..text.message import Code, Given, Math, Msg, Paragraph, Plain, Series, Text, Value
 from .numbers import plain_decimal
-from .printer import Typesetter
+from .typeset import Typesetter
 
 _FIELDS = string.Formatter()
 

@@ -13,7 +13,8 @@ from typing import Any
 from ..components import LOSSES, OPTIMIZERS
 from ..errors import SpecError, UsageError
 from ..network import Network
-from .torch_module import layers_from_module, shortest_decimal
+from .torch_file import shortest_decimal
+from .torch_module import layers_from_module
 from .torch_options import layer_table, network_from_parts
 
 SOURCE = "<from_torch>"

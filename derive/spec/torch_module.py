@@ -7,22 +7,14 @@ supported activations. Weights are read as the short decimals a person would hav
 
 from __future__ import annotations
 
-import difflib
-import importlib.util
-import inspect
-import itertools
 import math
-import os
-import struct
-import sys
 from dataclasses import dataclass
-from fractions import Fraction
-from types import ModuleType
 from typing import Any, NoReturn
 
 from ..components import ACTIVATIONS, Activation
 from ..errors import SpecError, ToolMissingError
 from ..network import Layer
+from .torch_file import load_module, one_line, shortest_decimal
 
 try:
     import torch
@@ -72,166 +64,6 @@ _HINTS = {
     "log_softmax": " (the cross_entropy loss applies softmax itself; end with a Linear layer)",
 }
 
-_module_names = itertools.count()
-
-
-# --- numbers ---------------------------------------------------------------------------------
-
-
-def shortest_decimal(value: float, dtype_is_float32: bool) -> Fraction:
-    """The shortest decimal that reads back as ``value`` (in float32 or float64), as a Fraction."""
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value}")
-    if not dtype_is_float32:
-        return Fraction(repr(float(value)))
-    value = _to_float32(value)
-    for digits in range(1, 10):
-        text = f"{value:.{digits}g}"
-        if _reads_back_as_float32(Fraction(text), value):
-            return Fraction(text)
-    return Fraction(value)  # unreachable: 9 significant digits always round-trip a float32
-
-
-def _to_float32(value: float) -> float:
-    return struct.unpack("<f", struct.pack("<f", value))[0]
-
-
-def _reads_back_as_float32(decimal: Fraction, value: float) -> bool:
-    # Decide exactly, with rationals: going decimal -> float64 -> float32 can round twice.
-    if value == 0:
-        return decimal == 0
-    magnitude, sign = abs(value), (1 if value > 0 else -1)
-    bits = struct.unpack("<I", struct.pack("<f", magnitude))[0]
-    below = Fraction(struct.unpack("<f", struct.pack("<I", bits - 1))[0])
-    above = (
-        Fraction(2**128)  # the rounding boundary past the largest float32
-        if bits + 1 == 0x7F800000
-        else Fraction(struct.unpack("<f", struct.pack("<I", bits + 1))[0])
-    )
-    exact = Fraction(magnitude)
-    low, high = (below + exact) / 2, (exact + above) / 2
-    target = decimal * sign
-    if low < target < high:
-        return True
-    ties_to_even = bits % 2 == 0
-    return ties_to_even and target in (low, high)
-
-
-# --- loading a file --------------------------------------------------------------------------
-
-
-def layers_from_module_path(path: str, class_name: str) -> tuple[Layer, ...]:
-    """Import the Python file at ``path``, build ``class_name()`` and read its layers."""
-    return read_module_path(path, class_name)[0]
-
-
-def read_module_path(path: str, class_name: str) -> tuple[tuple[Layer, ...], tuple[str, ...]]:
-    """The layers of ``class_name()`` from the file at ``path``, and the dtypes of its parameters.
-
-    The file and any module it imports from its own folder are gone from ``sys.modules`` afterwards.
-    """
-    before = set(sys.modules)
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        file_module = _import_file(path)
-        module = _instantiate(file_module, path, class_name)
-        layers = layers_from_module(module, origin=f"{path}:{class_name}")
-    finally:
-        for name in set(sys.modules) - before:
-            if name.startswith("_derive_from_torch_") or _inside(getattr(sys.modules[name], "__file__", None), folder):
-                del sys.modules[name]
-    return layers, tuple(sorted({str(p.dtype).removeprefix("torch.") for p in module.parameters()}))
-
-
-def _inside(file: str | None, folder: str) -> bool:
-    return file is not None and os.path.abspath(file).startswith(folder + os.sep)
-
-
-def _import_file(path: str) -> ModuleType:
-    if not os.path.exists(path):
-        raise SpecError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise SpecError(f"{path}: is a folder; expected a Python file (.py)")
-    if not path.endswith(".py"):
-        raise SpecError(f"{path}: expected a Python file ending in .py")
-
-    # A unique name keeps the file's `if __name__ == "__main__":` block from running.
-    name = f"_derive_from_torch_{next(_module_names)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise SpecError(f"{path}: cannot be imported as a Python module")
-    file_module = importlib.util.module_from_spec(spec)
-    folder = os.path.dirname(os.path.abspath(path))
-    sys.modules[name] = file_module
-    sys.path.insert(0, folder)  # so the file can import its siblings
-    try:
-        spec.loader.exec_module(file_module)
-    except (Exception, SystemExit) as error:
-        raise SpecError(f"{path}: importing the file failed: {_one_line(error)}") from error
-    finally:
-        if folder in sys.path:
-            sys.path.remove(folder)
-    return file_module
-
-
-def _instantiate(file_module: ModuleType, path: str, class_name: str) -> nn.Module:
-    origin = f"{path}:{class_name}"
-    if not hasattr(file_module, class_name):
-        raise SpecError(f"{path}: no class `{class_name}`{_suggestion(file_module, class_name)}")
-    found = getattr(file_module, class_name)
-    if isinstance(found, nn.Module):
-        return found  # an instance defined at module level is used as it is
-    if not (isinstance(found, type) and issubclass(found, nn.Module)):
-        kind = type(found).__name__
-        raise SpecError(f"{origin}: `{class_name}` is a {kind}, not an nn.Module class")
-    needed = _required_parameters(found)
-    if needed:
-        raise SpecError(
-            f"{origin}: the constructor needs arguments ({', '.join(needed)}); "
-            "derive creates the module with none, so give them default values"
-        )
-    try:
-        return found()
-    except Exception as error:
-        raise SpecError(f"{origin}: creating {class_name}() failed: {_one_line(error)}") from error
-
-
-def _required_parameters(cls: type) -> list[str]:
-    try:
-        signature = inspect.signature(cls)
-    except (TypeError, ValueError):
-        return []
-    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    return [
-        p.name
-        for p in signature.parameters.values()
-        if p.default is inspect.Parameter.empty and p.kind not in variadic
-    ]
-
-
-def _suggestion(file_module: ModuleType, wanted: str) -> str:
-    candidates = [
-        name
-        for name, value in vars(file_module).items()
-        if isinstance(value, nn.Module)
-        or (
-            isinstance(value, type)
-            and issubclass(value, nn.Module)
-            and value.__module__ == file_module.__name__
-        )
-    ]
-    close = difflib.get_close_matches(wanted, candidates, n=3)
-    if close:
-        return "; did you mean " + " or ".join(f"`{name}`" for name in close) + "?"
-    if candidates:
-        return "; the file defines " + ", ".join(f"`{name}`" for name in sorted(candidates))
-    return "; the file defines no nn.Module class"
-
-
-def _one_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    text = lines[0] if lines else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 # --- reading the traced graph ----------------------------------------------------------------
@@ -263,7 +95,7 @@ def layers_from_module(module: nn.Module, origin: str | None = None) -> tuple[La
         graph = _LinearAsLeaf().trace(module)
     except Exception as error:
         raise SpecError(
-            f"{origin}: torch.fx cannot trace forward(): {_one_line(error)}; derive reads the "
+            f"{origin}: torch.fx cannot trace forward(): {one_line(error)}; derive reads the "
             "network by tracing, so forward must not branch on tensor values"
         ) from error
 
@@ -458,4 +290,11 @@ def _check_widths(layers: list[_PendingLayer], origin: str) -> None:
             )
 
 
-__all__ = ["layers_from_module", "layers_from_module_path", "shortest_decimal"]
+def read_module_path(path: str, class_name: str) -> tuple[tuple[Layer, ...], tuple[str, ...]]:
+    """The layers of ``class_name()`` from the Python file at ``path``, and the dtypes of its parameters."""
+    module = load_module(path, class_name)
+    layers = layers_from_module(module, origin=f"{path}:{class_name}")
+    return layers, tuple(sorted({str(p.dtype).removeprefix("torch.") for p in module.parameters()}))
+
+
+__all__ = ["layers_from_module", "read_module_path"]

@@ -16,7 +16,6 @@ from ..network import Layer, Network
 
 try:
     import torch
-    import torch.nn.functional as F
 except ImportError as error:  # pragma: no cover - exercised only without torch
     raise ToolMissingError(
         "PyTorch is needed for this (install it with: pip install 'backprop-derive[torch]')"

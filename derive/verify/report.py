@@ -25,7 +25,6 @@ from ..engine.parameters import Slot, read
 from ..engine.training import Training
 from ..errors import ToolMissingError, VerificationError
 from ..network import Network
-from ..render.numbers import format_number
 from ..text.message import Math, Msg, Value, msg
 
 RELATIVE_TOLERANCE = 1e-9
@@ -273,4 +272,6 @@ def _failure_message(failures: list[Check]) -> str:
 def _plain(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
-    return format_number(value, 17).plain()
+    if isinstance(value, Fraction):
+        return repr(float(value)) if value.denominator != 1 else str(value)
+    return mpmath.nstr(value, 17)
