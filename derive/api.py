@@ -99,9 +99,9 @@ class Document:
 
     def pdf(self) -> bytes:
         """The LaTeX article compiled to PDF (needs pdflatex)."""
-        from .render.pdf import compile_pdf
+        from .render.pdf import render_pdf
 
-        return compile_pdf(self.latex())[0]
+        return render_pdf(self.derivation, self.options.precision, self.options.lang)
 
     def json(self) -> str:
         """The derive-json/1 text, with every quantity by ID."""

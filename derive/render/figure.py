@@ -73,15 +73,9 @@ def layout(derivation: Derivation) -> Layout:
     return Layout(tuple(nodes), tuple(edges), msg(caption))
 
 
-TIKZ_PLACES = {"middle": "pos=0.5, above", "below": "pos=0.25, below", "above": "pos=0.25, above"}
-
-
-def tikz(drawing: Layout, math: Typesetter, prose: Prose) -> dict:
-    """The layout as the strings the TikZ template places."""
-    nodes = [
-        {"ref": f"({node.key})", "at": f"({node.x:.2f}, {node.y:.2f})", "label": math.symbolic(node.name)}
-        for node in drawing.nodes
-    ]
+def figure_view(drawing: Layout, math: Typesetter, prose: Prose) -> dict:
+    """The layout with its labels printed, for a drawing template."""
+    nodes = [{"key": node.key, "x": node.x, "y": node.y, "label": math.symbolic(node.name)} for node in drawing.nodes]
     edges = []
     for edge in drawing.edges:
         weight = math.quantities[edge.weight]
@@ -91,5 +85,5 @@ def tikz(drawing: Layout, math: Typesetter, prose: Prose) -> dict:
         elif edge.label == "name":
             label = math.symbolic(weight.symbol)
         source, target = drawing.nodes[edge.source].key, drawing.nodes[edge.target].key
-        edges.append({"source": f"({source})", "target": f"({target})", "label": label, "place": TIKZ_PLACES[edge.place]})
+        edges.append({"source": source, "target": target, "label": label, "place": edge.place})
     return {"nodes": nodes, "edges": edges, "caption": prose.message(drawing.caption)}

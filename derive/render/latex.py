@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..derivation.model import Derivation
 from ..text.catalogue import catalogue
 from .environment import environment
 from .escape import escape_latex, latex_code
-from .figure import layout, tikz
-from .typeset import Typesetter
+from .figure import figure_view, layout
 from .prose import Prose
+from .typeset import Typesetter
 from .view import document_view
 
 
-def render_latex(derivation: Derivation, precision: int, language: str = "en") -> str:
-    """The derivation as a LaTeX article."""
+def latex_view(derivation: Derivation, precision: int, language: str = "en") -> dict[str, Any]:
+    """Everything the LaTeX templates place, printed once."""
     words = catalogue(language)
     math = Typesetter(derivation.names, derivation.quantities, precision, {"matrix": words.text("document.matrix")})
     prose = Prose(words, math, escape_latex, latex_code)
     view = document_view(derivation, prose, "")
-    view["figure"] = tikz(layout(derivation), math, prose)
-    return environment("latex").get_template("document.tex.j2").render(**view)
+    view["figure"] = figure_view(layout(derivation), math, prose)
+    return view
+
+
+def latex_text(view: dict[str, Any], stamp: str = "") -> str:
+    """The article from its view; ``stamp`` goes into the PDF's keywords."""
+    return environment("latex").get_template("document.tex.j2").render(stamp=stamp, **view)
+
+
+def render_latex(derivation: Derivation, precision: int, language: str = "en") -> str:
+    """The derivation as a LaTeX article."""
+    return latex_text(latex_view(derivation, precision, language))

@@ -9,7 +9,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..derivation.model import Derivation
 from ..errors import RenderError, ToolMissingError
+from .latex import latex_text, latex_view
 
 PDFLATEX_RUNS = 2  # the second run settles longtable widths
 
@@ -22,10 +24,16 @@ def source_stamp(latex: str) -> str:
     return SOURCE_STAMP + hashlib.sha256(latex.encode()).hexdigest()
 
 
+def render_pdf(derivation: Derivation, precision: int, language: str = "en") -> bytes:
+    """The derivation's LaTeX article compiled, carrying a stamp of the LaTeX it came from."""
+    view = latex_view(derivation, precision, language)
+    return compile_pdf(latex_text(view, source_stamp(latex_text(view))))[0]
+
+
 def compile_pdf(latex: str) -> tuple[bytes, str]:
     """Run pdflatex (no shell escape) in a scratch folder; return the PDF and the log.
 
-    The PDF is reproducible: fixed dates and ID (SOURCE_DATE_EPOCH) and a stamp of its source.
+    The PDF is reproducible: fixed dates and ID (SOURCE_DATE_EPOCH).
     """
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
@@ -35,10 +43,7 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
         )
     with tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
         source = Path(scratch) / "document.tex"
-        stamped = latex.replace(
-            "\\begin{document}", "\\pdfinfo{/Keywords (" + source_stamp(latex) + ")}\n\\begin{document}", 1
-        )
-        source.write_text(stamped, encoding="utf-8")
+        source.write_text(latex, encoding="utf-8")
         environment = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
         for _ in range(PDFLATEX_RUNS):
             try:

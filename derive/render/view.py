@@ -62,7 +62,7 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
 def chart_view(chart: Chart, prose: Prose) -> dict:
     """The loss curve as coordinates for pgfplots and as categories and values for a Mermaid chart."""
     return {
-        "coordinates": " ".join(f"({step},{loss:.10g})" for step, loss in zip(chart.steps, chart.losses)),
+        "points": [(step, f"{loss:.10g}") for step, loss in zip(chart.steps, chart.losses)],
         "log": chart.log_scale,
         "steps": ", ".join(str(step) for step in chart.steps),
         "losses": ", ".join(f"{loss:.6g}" for loss in chart.losses),
