@@ -41,7 +41,8 @@ def to_decimal(value: Any) -> Decimal:
         if isinstance(value, (Fraction, int)):
             value = Fraction(value)
             return Decimal(value.numerator) / Decimal(value.denominator)
-        return Decimal(mpmath.nstr(value, 55, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
+        # Scientific notation for extreme exponents: e^-5e11 in fixed notation has 2e11 zeros.
+        return Decimal(mpmath.nstr(value, 55, min_fixed=-20, max_fixed=20))
 
 
 def exact_decimal(value: Fraction, precision: int) -> str | None:
@@ -100,6 +101,8 @@ def format_number(value: Any, precision: int) -> Formatted:
 
 
 def _format_inexact(value: Any, precision: int) -> Formatted:
+    if hasattr(value, "man_exp") and value and abs(mpmath.mag(value)) > DECIMAL_BITS:
+        return _format_extreme(value, precision)
     decimal_value = to_decimal(value)
     if decimal_value == 0:
         return Formatted("0", None, True)
@@ -114,10 +117,19 @@ def _format_inexact(value: Any, precision: int) -> Formatted:
     return Formatted(format(mantissa, "f"), exponent, False)
 
 
+DECIMAL_BITS = 3 * 10**17  # beyond about 10^(+-9e16) a value leaves Decimal's exponent range
+
+
+def _format_extreme(value: Any, precision: int) -> Formatted:
+    """Scientific notation straight from mpmath, for values like e^(-5e98) that no Decimal can hold."""
+    text = mpmath.nstr(value, precision + 1, min_fixed=1, max_fixed=0, strip_zeros=False)
+    mantissa, _, exponent = text.partition("e")
+    return Formatted(mantissa.rstrip("."), int(exponent), False)
+
+
 def _shows_enough_digits(value: Decimal | Fraction, precision: int) -> bool:
     """Whether fixed notation at ``precision`` decimals keeps enough significant digits."""
-    if precision >= SIGNIFICANT_DIGITS_WANTED:
-        threshold = Fraction(1, 10 ** (precision - SIGNIFICANT_DIGITS_WANTED + 1))
-    else:
-        threshold = Fraction(1, 10)
-    return abs(Fraction(value)) >= threshold or value == 0
+    places = precision - SIGNIFICANT_DIGITS_WANTED + 1 if precision >= SIGNIFICANT_DIGITS_WANTED else 1
+    if isinstance(value, Decimal):  # compared as a Decimal: e^-50000000 as a Fraction has 21 million digits
+        return value == 0 or abs(value) >= Decimal(1).scaleb(-places)
+    return value == 0 or abs(value) >= Fraction(1, 10**places)
