@@ -118,10 +118,12 @@ def build_quantities(network: Network, training: Training, graph: Graph, notatio
 
     rows = network.data.batch_size
 
+    ops = Exact()
+
     def add(key: str, value: Any, symbol: sp.Basic | None = None, formula: sp.Basic | None = None,
             sample: int | None = None) -> None:
         suffix = f"@{sample + 1}" if sample is not None and rows > 1 else ""
-        items.append(Quantity(key + suffix, value, symbol, formula, sample))
+        items.append(Quantity(key + suffix, ops.settle(value), symbol, formula, sample))
 
     for parameter in graph.parameters:
         add(ids[parameter.symbol], parameter.value, parameter.symbol)
@@ -135,7 +137,6 @@ def build_quantities(network: Network, training: Training, graph: Graph, notatio
             add(ids[x], value, x, sample=row)
         for y, value in zip(graph.targets, target_row(network, row)):
             add(ids[y], value, y, sample=row)
-    ops = Exact()
     for s in range(batch):
         _sample_quantities(add, network, training, graph, notation, s, ops)
     add("E", first.loss, graph.loss_total)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine.arithmetic import to_float
+from ..engine.arithmetic import Exact, to_float
 from ..text.message import Given, Math, Msg, Plain, Series, Text, Value, msg
 from .facts import Facts
 from .nodes import Partial
@@ -67,7 +67,8 @@ def after_section(facts: Facts) -> Section:
     """The loss after the first update, computed by a forward pass with the new parameters."""
     before, after = facts.training.first.loss, facts.training.after_first_loss
     E = facts.graph.loss_total
-    key = "after.down" if after < before else "after.up"
+    change = Exact().sub(after, before)  # exactly 0 when the update changes nothing
+    key = "after.down" if change < 0 else ("after.up" if change > 0 else "after.same")
     intro = (msg(key, after=Given("E_after", E), before=Given("E")),)
     notes = ()
     published = facts.network.published

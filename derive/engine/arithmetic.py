@@ -7,7 +7,7 @@ import operator
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
-import mpmath
+from .twin import Precisions, TwinMath
 
 DIGITS = 50
 CONVERSIONS_KEPT = 1 << 16  # Fraction-to-mpf conversions remembered per run
@@ -33,35 +33,40 @@ def to_float(value: Any) -> float:
 
 
 class Exact:
-    """Fractions while every operand is rational; mpmath floats of DIGITS digits after that.
+    """Fractions while every operand is rational; twins (50 and 120 digits) after that.
 
-    The precision lives in a private mpmath context, so nothing else in the process changes, and
-    the conversions of Fractions it remembers go away with the object.
+    The precisions live in private mpmath contexts, so nothing else in the process changes, and
+    the conversions of Fractions it remembers go away with the object. ``settle`` turns a finished
+    twin into a 50-digit mpmath float; a sum that cancels exactly is Fraction(0) (see twin.py).
     """
 
     exact = True
 
-    def __init__(self, digits: int = DIGITS) -> None:
-        self.mp = mpmath.MPContext()
-        self.mp.dps = digits
+    def __init__(self) -> None:
+        self.precisions = Precisions()
+        self.mp = TwinMath(self.precisions)
         self.zero: Any = Fraction(0)
         self.one: Any = Fraction(1)
         self._converted: dict[Fraction, Any] = {}
+
+    def settle(self, value: Any) -> Any:
+        """A finished value: a Fraction as it is, a twin as its precise copy at 50 digits."""
+        return self.precisions.settle(value)
 
     def convert(self, value: Any) -> Any:
         """A number as this arithmetic holds it: rationals stay exact."""
         return value
 
     def mpf(self, value: Any) -> Any:
-        """The value as a float of this arithmetic's context."""
+        """The value as a twin (a number at both precisions)."""
         if isinstance(value, Fraction):
             converted = self._converted.get(value)
             if converted is None:
-                converted = self.mp.mpf(value.numerator) / value.denominator
+                converted = self.precisions.twin(value)
                 if len(self._converted) < CONVERSIONS_KEPT:
                     self._converted[value] = converted
             return converted
-        return self.mp.mpf(value)
+        return self.precisions.twin(value)
 
     def add(self, a: Any, b: Any) -> Any:
         """a + b, exact when both are."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..network import Network
@@ -54,7 +54,9 @@ def train(network: Network) -> Training:
     first = run_pass(network, state, exact, batches[0], feed=exact_feed)
     updates = _step(network, state, first, slots, memories, 1, exact)
     after_first = state.copy()
-    after_first_loss = run_pass(network, after_first, exact, batches[0], backward=False, feed=exact_feed).loss
+    after_first_loss = exact.settle(run_pass(network, after_first, exact, batches[0], backward=False, feed=exact_feed).loss)
+    first, updates = _settled(first, exact), [_settled(update, exact) for update in updates]
+    state, after_first = _settled(state, exact), _settled(after_first, exact)
     loss_history = [to_float(first.loss)]
     state = state.converted(to_float)
     memories = [{key: to_float(value) for key, value in memory.items()} for memory in memories]
@@ -71,6 +73,17 @@ def train(network: Network) -> Training:
         final_loss = run_pass(network, state, FLOAT64, range(network.data.batch_size), backward=False, feed=feed).loss
     epochs = _epoch_losses(network, batches, loss_history)
     return Training(start, first, updates, after_first, after_first_loss, loss_history, state, final_loss, batches, epochs)
+
+
+def _settled(value: Any, ops: Exact) -> Any:
+    """A finished exact result with every twin in it settled (lists, dicts and dataclasses walked)."""
+    if isinstance(value, list):
+        return [_settled(item, ops) for item in value]
+    if isinstance(value, dict):
+        return {key: _settled(item, ops) for key, item in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return replace(value, **{name: _settled(getattr(value, name), ops) for name in value.__dataclass_fields__})
+    return ops.settle(value)
 
 
 def _epoch_losses(network: Network, batches: tuple[tuple[int, ...], ...], history: list[float]) -> list[float]:

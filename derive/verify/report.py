@@ -54,7 +54,7 @@ class Check:
         """derive minus PyTorch, exactly (or at 50 digits when derive's value is an mpf)."""
         if is_mpf(self.ours) or not _finite(self.ours, self.theirs):
             ops = Exact()
-            return ops.mpf(self.ours) - ops.mpf(self.theirs)
+            return ops.settle(ops.mpf(self.ours) - ops.mpf(self.theirs))
         return Fraction(self.ours) - Fraction(self.theirs)
 
     @property

@@ -68,19 +68,20 @@ class Huber(Loss):
         return owned(self, "linear", delta=Plain(self.delta))
 
     def exact_term(self, a: Any, y: Any, ops: Ops) -> Any:
-        error = abs(ops.mpf(a) - ops.mpf(y))
-        delta = ops.mpf(self.delta)
-        return error * error / 2 if error < delta else delta * (error - delta / 2)
+        error = abs(ops.sub(a, y))  # exact while the output is exact
+        if error < self.delta:
+            return ops.mul(Fraction(1, 2), ops.mul(error, error))
+        return ops.mul(self.delta, ops.sub(error, self.delta / 2))
 
     def float_term(self, a: float, y: float) -> float:
         error, delta = abs(a - y), float(self.delta)  # PyTorch's kernel
         return 0.5 * error * error if error < delta else delta * (error - 0.5 * delta)
 
     def exact_slope(self, a: Any, y: Any, ops: Ops) -> Any:
-        error, delta = ops.mpf(a) - ops.mpf(y), ops.mpf(self.delta)
-        if error < -delta:
+        error = ops.sub(a, y)
+        if error < -self.delta:
             return -self.delta  # on the linear part the slope is delta itself, exactly
-        return self.delta if error > delta else error
+        return self.delta if error > self.delta else error
 
     def float_slope(self, a: float, y: float) -> float:
         error, delta = a - y, float(self.delta)

@@ -1,0 +1,179 @@
+"""Real numbers computed at two precisions at once, so that an exact zero is told from a small real value.
+
+The exact arithmetic keeps rationals exact; a transcendental value (e^-0.3775, tanh 0.1) becomes a
+``Twin``: the same number computed at 50 and at 120 significant digits, operation for operation.
+When a sum or difference cancels, the two copies say why. Rounding noise shrinks with the working
+precision, so an exact zero leaves ~1e-50 of its operands at 50 digits and ~1e-120 at 120; a real
+value is the same at both. A result at the noise level of both precisions is exactly zero and
+becomes ``Fraction(0)``, so a ReLU kink or a clamp decides on the true value. A real difference is
+recognised down to about 1e-110 of its operands.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+
+LOW_DIGITS = 50
+HIGH_DIGITS = 120
+NOISE_BITS = 24  # bits of accumulated rounding a value may carry before it counts as a real value
+
+
+class Precisions:
+    """The two mpmath contexts of one run, and how to move numbers into and out of twins."""
+
+    def __init__(self, low_digits: int = LOW_DIGITS, high_digits: int = HIGH_DIGITS) -> None:
+        self.low = mpmath.MPContext()
+        self.low.dps = low_digits
+        self.high = mpmath.MPContext()
+        self.high.dps = high_digits
+        self.low_noise = mpmath.mpf(2) ** (NOISE_BITS - self.low.prec)
+        self.high_noise = mpmath.mpf(2) ** (NOISE_BITS - self.high.prec)
+
+    def twin(self, value: Any) -> "Twin":
+        """The value as a twin (rationals are rounded once at each precision)."""
+        if isinstance(value, Twin):
+            return value
+        if isinstance(value, Fraction):
+            return Twin(self, self.low.mpf(value.numerator) / value.denominator,
+                        self.high.mpf(value.numerator) / value.denominator)
+        return Twin(self, self.low.mpf(value), self.high.mpf(value))
+
+    def settle(self, value: Any) -> Any:
+        """A finished value for the rest of derive: a twin becomes its 120-digit value, rounded to 50."""
+        return self.low.mpf(value.hi) if isinstance(value, Twin) else value
+
+    def apply(self, name: str, *arguments: Any) -> "Twin":
+        """The mpmath function ``name`` at both precisions."""
+        twins = [self.twin(argument) for argument in arguments]
+        low = getattr(self.low, name)(*(t.lo for t in twins))
+        high = getattr(self.high, name)(*(t.hi for t in twins))
+        return make(self, low, high)
+
+
+def make(precisions: Precisions, low: Any, high: Any) -> Any:
+    """A twin, or Fraction(0) when both copies are exactly zero."""
+    if not low and not high:
+        return Fraction(0)
+    return Twin(precisions, low, high)
+
+
+class Twin:
+    """One real number at two precisions; compared, printed and converted by its more precise copy."""
+
+    __slots__ = ("p", "lo", "hi")
+
+    def __init__(self, precisions: Precisions, lo: Any, hi: Any) -> None:
+        self.p, self.lo, self.hi = precisions, lo, hi
+
+    def _other(self, other: Any) -> "Twin":
+        return self.p.twin(other)
+
+    def _sum(self, other: Any, sign: int) -> Any:
+        if isinstance(other, Fraction) and not other:
+            return self
+        b = self._other(other)
+        low = self.lo + b.lo if sign > 0 else self.lo - b.lo
+        high = self.hi + b.hi if sign > 0 else self.hi - b.hi
+        low_scale = max(abs(self.lo), abs(b.lo))
+        high_scale = max(abs(self.hi), abs(b.hi))
+        if abs(low) <= low_scale * self.p.low_noise and abs(high) <= high_scale * self.p.high_noise:
+            return Fraction(0)  # cancelled to the noise of both precisions: exactly zero
+        return make(self.p, low, high)
+
+    def __add__(self, other: Any) -> Any:
+        return self._sum(other, 1)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return self._sum(other, -1)
+
+    def __rsub__(self, other: Any) -> Any:
+        return (-self)._sum(other, 1)
+
+    def __mul__(self, other: Any) -> Any:
+        if isinstance(other, (Fraction, int)) and not other:
+            return Fraction(0)
+        b = self._other(other)
+        return make(self.p, self.lo * b.lo, self.hi * b.hi)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Any:
+        b = self._other(other)
+        return make(self.p, self.lo / b.lo, self.hi / b.hi)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self._other(other) / self
+
+    def __pow__(self, exponent: Any) -> Any:
+        return make(self.p, self.lo**exponent, self.hi**exponent)
+
+    def __neg__(self) -> "Twin":
+        return Twin(self.p, -self.lo, -self.hi)
+
+    def __abs__(self) -> "Twin":
+        return Twin(self.p, abs(self.lo), abs(self.hi))
+
+    def _compare(self, other: Any) -> Any:
+        if isinstance(other, Twin):
+            return self.hi - other.hi
+        if isinstance(other, Fraction):
+            return self.hi - self.p.high.mpf(other.numerator) / other.denominator
+        return self.hi - other
+
+    def __lt__(self, other: Any) -> bool:
+        return self._compare(other) < 0
+
+    def __le__(self, other: Any) -> bool:
+        return self._compare(other) <= 0
+
+    def __gt__(self, other: Any) -> bool:
+        return self._compare(other) > 0
+
+    def __ge__(self, other: Any) -> bool:
+        return self._compare(other) >= 0
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, (Twin, Fraction, int, float)) and self._compare(other) == 0
+
+    def __hash__(self) -> int:
+        return hash(self.hi)
+
+    def __bool__(self) -> bool:
+        return bool(self.hi)
+
+    def __float__(self) -> float:
+        return float(self.hi)
+
+    def __repr__(self) -> str:
+        return f"Twin({mpmath.nstr(self.hi, 20)})"
+
+    @property
+    def man_exp(self) -> tuple[int, int]:
+        """The mantissa and binary exponent of the precise copy (for exact comparisons)."""
+        return self.hi.man_exp
+
+
+class TwinMath:
+    """The mpmath functions a component's exact form uses, applied to twins."""
+
+    def __init__(self, precisions: Precisions) -> None:
+        self.p = precisions
+
+    def mpf(self, value: Any) -> Twin:
+        """A number as a twin."""
+        return self.p.twin(value)
+
+    @property
+    def pi(self) -> Twin:
+        """pi at both precisions."""
+        return Twin(self.p, +self.p.low.pi, +self.p.high.pi)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("exp", "log", "log1p", "tanh", "cosh", "sqrt", "erfc", "erf"):
+            return lambda *arguments: self.p.apply(name, *arguments)
+        raise AttributeError(name)
