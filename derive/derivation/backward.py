@@ -71,17 +71,13 @@ def _unit_block(facts: Facts, unit: Unit, sample: int) -> Block:
 
 
 def _output_error_equation(facts: Facts, unit: Unit, sample: int) -> Equation:
-    graph = facts.graph
     E = facts.loss_symbol(sample)
-    scale = facts.training.first.loss_scale
-    a, y = unit.a, graph.targets[unit.index]
+    formula = facts.quantities.lookup(Partial(E, unit.a), sample).formula
     if facts.network.loss.uses_softmax:
-        formula = scaled(scale, sp.Add(graph.softmax[unit.index], -y, evaluate=False))
-        return facts.equation(Partial(E, a), [formula], formula, sample)
-    values = facts.quantities.scope(sample)
-    derivative = facts.network.loss.derivative_shown(a, y, values[a].value, values[y].value)
-    forms = [scaled(scale, Partial(graph.loss_terms[unit.index], a)), scaled(scale, derivative)]
-    return facts.equation(Partial(E, a), forms, forms[-1], sample)
+        return facts.equation(Partial(E, unit.a), [formula], formula, sample)
+    term = facts.graph.loss_terms[unit.index]
+    forms = [scaled(facts.training.first.loss_scale, Partial(term, unit.a)), formula]
+    return facts.equation(Partial(E, unit.a), forms, formula, sample)
 
 
 def _parameter_equations(facts: Facts, parameter: Parameter, unit: Unit, sample: int) -> list[Equation]:

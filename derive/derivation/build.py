@@ -8,6 +8,7 @@ from ..engine.training import Training
 from ..network import Network
 from .backward import backward_section, batch_section
 from .facts import Facts, focus
+from .float64 import notes
 from .forward import forward_section, loss_section
 from .graph import build_graph
 from .matrix import matrix_sections
@@ -30,7 +31,9 @@ def derive_document(
     graph = build_graph(network, len(training.first.batch))
     naming = Notation(graph, network.train.optimizer, notation)
     quantities = build_quantities(network, training, graph, naming)
-    facts = Facts(network, training, graph, naming, quantities, focus(naming, only), precision)
+    in_float = build_quantities(network, training, graph, naming, in_float64=True)
+    facts = Facts(network, training, graph, naming, quantities, focus(naming, only), precision,
+                  notes(quantities, in_float, getattr(network.train.optimizer, "eps", None)))
     sections: list[Section] = [network_section(facts)]
     if style == "matrix":
         forward, backward = matrix_sections(facts)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 import sympy as sp
 
 from ..engine.training import Training
 from ..errors import UsageError
+from ..text.message import Msg
 from ..network import Network
 from .graph import Graph, Parameter
 from .model import Equation
@@ -30,6 +31,7 @@ class Facts:
     quantities: Quantities
     focus: frozenset[sp.Symbol]
     precision: int
+    float64_notes: Mapping[str, Msg] = field(default_factory=dict)
 
     @property
     def batch(self) -> int:
@@ -51,7 +53,8 @@ class Facts:
     def equation(self, lhs: sp.Basic, forms: Sequence[sp.Basic], numbers: sp.Basic | None, sample: int | None) -> Equation:
         """lhs = forms = numbers = the value of the quantity ``lhs`` stands for in ``sample``."""
         quantity = self.quantities.lookup(lhs, sample)
-        return Equation(lhs, tuple(forms), numbers, quantity.id if quantity else None, sample)
+        key = quantity.id if quantity else None
+        return Equation(lhs, tuple(forms), numbers, key, sample, self.float64_notes.get(key))
 
 
 def focus(notation: Notation, only: Sequence[str]) -> frozenset[sp.Symbol]:

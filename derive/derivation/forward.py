@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..engine.passes import target_row
 from ..text.message import Math, Msg, Value, msg, owned
 from .facts import Facts
 from .forms import scaled, total
@@ -111,7 +112,7 @@ def _sample_loss_block(facts: Facts, sample: int) -> Block:
 
 
 def _softmax_block(facts: Facts) -> Block:
-    """Why dE/da_j = p_j - y_j: the softmax Jacobian, once, symbolically."""
+    """Why dE/da_j = p_j - y_j (p_j times the sum of the targets, minus y_j, when they may not add up to 1)."""
     d = facts.notation.display
     j, k = sp.symbols("j k", integer=True, positive=True)
     K = sp.Symbol("K", integer=True, positive=True)
@@ -129,10 +130,13 @@ def _softmax_block(facts: Facts) -> Block:
         (k, 1, K),
     )
     collected = sp.Add(sp.Mul(p_j, sp.Sum(y_k, (k, 1, K)), evaluate=False), -y_j, evaluate=False)
-    gradient = Equation(Partial(E, a_j), (chain, substituted, collected, sp.Add(p_j, -y_j, evaluate=False)), None, None)
+    add_to_one = all(sum(target_row(facts.network, row)) == 1 for row in range(facts.network.data.batch_size))
+    forms = (chain, substituted, collected) + ((sp.Add(p_j, -y_j, evaluate=False),) if add_to_one else ())
+    gradient = Equation(Partial(E, a_j), forms, None, None)
     loss_of_one = sp.Eq(E, -sp.Sum(sp.Mul(y_k, sp.log(p_k), evaluate=False), (k, 1, K)), evaluate=False)
     normaliser = sp.Sum(sp.exp(d("a_m")), (m, 1, K))
     softmax_k = sp.Eq(p_k, sp.exp(d("a_k")) / normaliser, evaluate=False)
-    lead = msg("loss.softmax_lead", loss=Math(loss_of_one), softmax=Math(softmax_k))
+    lead = msg("loss.softmax_lead" if add_to_one else "loss.softmax_lead_any_sum", loss=Math(loss_of_one),
+               softmax=Math(softmax_k))
     return Block((msg("loss.softmax_title"),), (lead,), (jacobian, gradient))
 

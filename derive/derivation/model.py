@@ -30,6 +30,7 @@ class Equation:
     numbers: sp.Basic | None
     quantity: str | None
     scope: int | None = 0
+    note: Msg | None = None  # where float64 (PyTorch) gives another value: which, and why
 
 
 @dataclass(frozen=True)

@@ -14,27 +14,39 @@ from typing import Any
 
 import sympy as sp
 
-from ..engine.arithmetic import Exact
+from ..engine.arithmetic import FLOAT64, Exact
 from ..engine.parameters import read
-from ..engine.passes import target_row
-from ..engine.training import Training
+from ..engine.passes import Pass, target_row
+from ..engine.training import FirstStep, Training
 from ..network import Network
 from .graph import Graph
+from .forms import product, scaled, total
 from .nodes import Partial
 from .notation import Notation
 
 TRACE_FIRST_STEPS = 5  # the trace lists every one of the first steps, then log-spaced ones
 
 
+KINDS = (
+    "parameter", "setting", "input", "target", "net", "out", "term", "softmax", "cross_entropy", "loss",
+    "dE_dout", "slope", "delta", "local", "gradient", "state", "new", "after", "trace",
+)
+
+
 @dataclass(frozen=True)
 class Quantity:
-    """One value: its ID, its symbol in formulas, the formula that gives it, and the sample it belongs to."""
+    """One value: its ID, its symbol in formulas, the formula that gives it, its sample and its kind.
+
+    ``kind`` (one of KINDS) says what the value is: a net input, an error signal, a gradient...;
+    exercises choose blanks by kind and the float64 comparison explains differences by it.
+    """
 
     id: str
     value: Any
     symbol: sp.Basic | None = None
     formula: sp.Basic | None = None
     sample: int | None = None
+    kind: str = "parameter"
 
 
 class Quantities(Mapping[str, Quantity]):
@@ -108,102 +120,134 @@ def trace_steps(total: int) -> list[int]:
     return chosen
 
 
-def build_quantities(network: Network, training: Training, graph: Graph, notation: Notation) -> Quantities:
-    """Every quantity of the derivation of ``network``, from its training's numbers."""
+def build_quantities(
+    network: Network, training: Training, graph: Graph, notation: Notation, in_float64: bool = False
+) -> Quantities:
+    """Every quantity of the derivation of ``network``, from its training's numbers.
+
+    With ``in_float64`` the first step's quantities come from the float64 computation of the same
+    step (PyTorch's), under the same IDs, and the training trace is left out.
+    """
     items: list[Quantity] = []
     ids = notation.ids
-    first = training.first
+    step = training.float64 if in_float64 else FirstStep(
+        training.first, training.updates, training.after_first, training.after_first_loss
+    )
+    first = step.first
     batch = len(first.batch)
     optimizer = network.train.optimizer
-
     rows = network.data.batch_size
-
-    ops = Exact()
+    ops = FLOAT64 if in_float64 else Exact()
+    settle = getattr(ops, "settle", lambda value: value)
 
     def add(key: str, value: Any, symbol: sp.Basic | None = None, formula: sp.Basic | None = None,
-            sample: int | None = None) -> None:
+            sample: int | None = None, kind: str = "parameter") -> None:
         suffix = f"@{sample + 1}" if sample is not None and rows > 1 else ""
-        items.append(Quantity(key + suffix, ops.settle(value), symbol, formula, sample))
+        items.append(Quantity(key + suffix, settle(value), symbol, formula, sample, kind))
 
     for parameter in graph.parameters:
         add(ids[parameter.symbol], parameter.value, parameter.symbol)
-    add("lr", optimizer.lr, graph.learning_rate)
+    add("lr", optimizer.lr, graph.learning_rate, kind="setting")
     settings = optimizer.setting_values()
     for hyper in optimizer.hypers:
         value = settings[hyper.key]
-        add(hyper.id, value[int(hyper.index) - 1] if isinstance(value, tuple) else value, graph.hypers[hyper.id])
+        value = value[int(hyper.index) - 1] if isinstance(value, tuple) else value
+        add(hyper.id, value, graph.hypers[hyper.id], kind="setting")
     for row in range(rows):
         for x, value in zip(graph.inputs, network.data.inputs[row]):
-            add(ids[x], value, x, sample=row)
+            add(ids[x], value, x, sample=row, kind="input")
         for y, value in zip(graph.targets, target_row(network, row)):
-            add(ids[y], value, y, sample=row)
+            add(ids[y], value, y, sample=row, kind="target")
     for s in range(batch):
-        _sample_quantities(add, network, training, graph, notation, s, ops)
-    add("E", first.loss, graph.loss_total)
+        _sample_quantities(add, network, first, training.first.loss_scale, graph, notation, s, ops)
+    loss_formula = total(list(graph.sample_losses)) if batch > 1 else _sample_loss_formula(first, training.first.loss_scale, graph, notation, 0)
+    add("E", first.loss, graph.loss_total, loss_formula, kind="loss")
     for parameter in graph.parameters:
         if parameter.trained:
             gradient = read(first.grad_weights, first.grad_biases, parameter.slot)
-            add(notation.gradient_id(parameter), gradient, Partial(graph.loss_total, parameter.symbol))
-    updates = {update.slot: update for update in training.updates}
+            if batch > 1:
+                formula = total([Partial(share, parameter.symbol) for share in graph.sample_losses])
+            else:
+                formula = _share_formula(graph, parameter)
+            add(notation.gradient_id(parameter), gradient, Partial(graph.loss_total, parameter.symbol), formula,
+                kind="gradient")
+    updates = {update.slot: update for update in step.updates}
     for parameter in graph.parameters:
         update = updates.get(parameter.slot)
         if update is None:
             continue
+        symbols = update_symbols(graph, parameter, optimizer)
+        rules = dict(optimizer.first_step_rules(symbols))
         for state in optimizer.shown_states():
             symbol = graph.states[(state.key, parameter.symbol)]
-            add(notation.state_id(state.key, parameter), update.shown[state.key], symbol)
-        add(notation.updated_id(parameter), update.new, graph.updated[parameter.symbol])
-    add("E_after", training.after_first_loss)
-    if len(training.batches) > 1:
-        epochs = training.epoch_losses
-        for epoch in trace_steps(len(epochs)):
-            add(f"E_epoch{epoch}", epochs[epoch - 1])
-    if network.updates > 1:
-        for step in trace_steps(network.updates):
-            add(f"E_step{step}", training.loss_history[step - 1])
-        for parameter in graph.parameters:
-            add("final_" + ids[parameter.symbol], read(training.final.weights, training.final.biases, parameter.slot))
-        add("E_final", training.final_loss)
+            add(notation.state_id(state.key, parameter), update.shown[state.key], symbol, rules[state.key], kind="state")
+        add(notation.updated_id(parameter), update.new, graph.updated[parameter.symbol], rules["new"], kind="new")
+    add("E_after", step.after_first_loss, kind="after")
+    if not in_float64:
+        _trace_quantities(add, network, training, graph, notation)
     return Quantities(items)
 
 
-def _sample_quantities(add: Any, network: Network, training: Training, graph: Graph, notation: Notation,
-                       s: int, ops: Exact) -> None:
-    """The quantities of sample ``s`` of the derived batch; they belong to its row of the data."""
+def _trace_quantities(add: Any, network: Network, training: Training, graph: Graph, notation: Notation) -> None:
+    """The losses a training trace shows, and the parameters and loss at its end."""
+    if len(training.batches) > 1:
+        epochs = training.epoch_losses
+        for epoch in trace_steps(len(epochs)):
+            add(f"E_epoch{epoch}", epochs[epoch - 1], kind="trace")
+    if network.updates > 1:
+        for step in trace_steps(network.updates):
+            add(f"E_step{step}", training.loss_history[step - 1], kind="trace")
+        for parameter in graph.parameters:
+            final = read(training.final.weights, training.final.biases, parameter.slot)
+            add("final_" + notation.ids[parameter.symbol], final, kind="trace")
+        add("E_final", training.final_loss, kind="trace")
+
+
+def _sample_quantities(add: Any, network: Network, first: Pass, scale: Fraction, graph: Graph,
+                       notation: Notation, s: int, ops: Any) -> None:
+    """The quantities of sample ``s`` of the derived batch; they belong to its row of the data.
+
+    ``scale`` is the loss's exact factor, which the formulas show whichever pass gives the values.
+    """
     ids = notation.ids
-    first = training.first
     sample = first.samples[s]
     row = first.batch[s]
     batch = len(first.batch)
     E = graph.loss_total if batch == 1 else graph.sample_losses[s]
     values: dict[sp.Basic, Any] = {p.symbol: p.value for p in graph.parameters}
     values.update(zip(graph.inputs, network.data.inputs[row]))
+    values.update(zip(graph.targets, target_row(network, row)))
     for index, layer in enumerate(graph.layers):
         for unit in layer:
             values[unit.z] = sample.z[index][unit.index]
             values[unit.a] = sample.a[index][unit.index]
-            add(ids[unit.z], values[unit.z], unit.z, unit.net, row)
-            add(ids[unit.a], values[unit.a], unit.a, unit.written, row)
+            add(ids[unit.z], values[unit.z], unit.z, unit.net, row, "net")
+            add(ids[unit.a], values[unit.a], unit.a, unit.written, row, "out")
     for j, term in enumerate(graph.loss_terms):
-        add(ids[term], sample.loss_terms[j], term, sample=row)
+        unit, y = graph.outputs[j], graph.targets[j]
+        formula = None if sample.softmax else network.loss.term(unit.a, y)
+        add(ids[term], sample.loss_terms[j], term, formula, row, "term")
     for j, p in enumerate(sample.softmax):
-        add(notation.softmax_id(j), p, graph.softmax[j], sample=row)
+        add(notation.softmax_id(j), p, graph.softmax[j], sample=row, kind="softmax")
     if sample.softmax:  # the cross-entropy of the sample, before the batch mean
-        add("L", ops.total(sample.loss_terms), notation.display("L" if batch == 1 else f"L{s}"), sample=row)
+        symbol = notation.display("L" if batch == 1 else f"L{s}")
+        add("L", ops.total(sample.loss_terms), symbol, sample=row, kind="cross_entropy")
     if batch > 1:
-        add("E", ops.mul(first.loss_scale, ops.total(sample.loss_terms)), E, sample=row)
+        share = ops.mul(first.loss_scale, ops.total(sample.loss_terms))
+        add("E", share, E, _sample_loss_formula(first, scale, graph, notation, s), row, "loss")
     for index, layer in enumerate(graph.layers):
         for unit in layer:
             j = unit.index
             values[unit.delta] = sample.delta[index][j]
-            add(notation.dE_dout_id(unit), sample.dE_da[index][j], Partial(E, unit.a), sample=row)
-            add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z), unit.slope, row)
+            add(notation.dE_dout_id(unit), sample.dE_da[index][j], Partial(E, unit.a),
+                _dE_dout_formula(network, first, scale, graph, unit, values), row, "dE_dout")
+            add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z), unit.slope, row, "slope")
             add(notation.delta_id(unit), values[unit.delta], unit.delta,
-                sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False), row)
+                sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False), row, "delta")
             for symbol in net_symbols(unit.net):
                 local = graph.local_derivative(unit.net, symbol)
                 add(notation.local_id(unit, symbol), Fraction(1) if local == 1 else values[local],
-                    Partial(unit.z, symbol), local, row)
+                    Partial(unit.z, symbol), local, row, "local")
     if batch > 1:
         # Sample s's share of dE/dp: its error signal times the local derivative, summed over the units p feeds.
         for parameter in graph.parameters:
@@ -211,7 +255,53 @@ def _sample_quantities(add: Any, network: Network, training: Training, graph: Gr
             for unit in graph.consumers(parameter):
                 local = graph.local_derivative(unit.net, parameter.symbol)
                 shares.append(ops.mul(values[unit.delta], Fraction(1) if local == 1 else values[local]))
-            add(notation.gradient_id(parameter), ops.total(shares), Partial(E, parameter.symbol), sample=row)
+            add(notation.gradient_id(parameter), ops.total(shares), Partial(E, parameter.symbol),
+                _share_formula(graph, parameter), row, "gradient")
+
+
+def update_symbols(graph: Graph, parameter: Any, optimizer: Any) -> dict[str, sp.Basic]:
+    """The symbols an optimizer's first-step rules are written in, for one parameter."""
+    return {
+        "param": parameter.symbol,
+        "gradient": Partial(graph.loss_total, parameter.symbol),
+        "lr": graph.learning_rate,
+        "new": graph.updated[parameter.symbol],
+        **{state.key: graph.states[(state.key, parameter.symbol)] for state in optimizer.states},
+        **graph.hypers,
+    }
+
+
+def _share_formula(graph: Graph, parameter: Any) -> sp.Basic:
+    """dE/dp as the error signals of the units p feeds times p's local derivatives."""
+    return total([product(unit.delta, graph.local_derivative(unit.net, parameter.symbol))
+                  for unit in graph.consumers(parameter)])
+
+
+def _sample_loss_formula(first: Pass, scale: Fraction, graph: Graph, notation: Notation, s: int) -> sp.Basic:
+    """A sample's loss as its terms (or its cross-entropy L) times the loss's exact factor."""
+    if first.samples[s].softmax:
+        return scaled(scale, notation.display("L" if len(first.batch) == 1 else f"L{s}"))
+    return scaled(scale, total(list(graph.loss_terms)))
+
+
+def _dE_dout_formula(network: Network, first: Pass, scale: Fraction, graph: Graph, unit: Any,
+                     values: dict) -> sp.Basic:
+    """dE/dout of a unit: the loss's derivative for an output, the sum over the next layer for a hidden unit."""
+    if unit.layer < len(graph.layers) - 1:
+        return total([product(c.delta, graph.local_derivative(c.net, unit.a)) for c in graph.layers[unit.layer + 1]])
+    y = graph.targets[unit.index]
+    if first.samples[0].softmax:
+        return scaled(scale, softmax_error(graph, unit.index, sum(values[t] for t in graph.targets) == 1))
+    return scaled(scale, network.loss.derivative_shown(unit.a, y, values[unit.a], values[y]))
+
+
+def softmax_error(graph: Graph, j: int, targets_add_to_one: bool) -> sp.Basic:
+    """dL/da_j under softmax and cross-entropy: p_j - y_j, or p_j (y_1 + ... + y_K) - y_j when the
+    sample's targets do not add up to 1."""
+    p, y = graph.softmax[j], graph.targets[j]
+    if targets_add_to_one:
+        return sp.Add(p, -y, evaluate=False)
+    return sp.Add(sp.Mul(p, total(list(graph.targets)), evaluate=False), -y, evaluate=False)
 
 
 def net_symbols(net: sp.Expr) -> list[sp.Symbol]:

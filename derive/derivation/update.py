@@ -5,9 +5,8 @@ from __future__ import annotations
 from ..engine.arithmetic import Exact, to_float
 from ..text.message import Given, Math, Msg, Plain, Series, Text, Value, msg
 from .facts import Facts
-from .nodes import Partial
 from .model import Block, Chart, Equation, Section, Table
-from .quantities import trace_steps
+from .quantities import trace_steps, update_symbols
 
 CHART_POINTS = 120
 
@@ -22,18 +21,10 @@ def update_section(facts: Facts) -> Section:
         new_id = notation.updated_id(parameter)
         if new_id not in quantities or not facts.derived_in_full(parameter):
             continue
-        symbols = {
-            "param": parameter.symbol,
-            "gradient": Partial(graph.loss_total, parameter.symbol),
-            "lr": graph.learning_rate,
-            "new": graph.updated[parameter.symbol],
-            **{state.key: graph.states[(state.key, parameter.symbol)] for state in optimizer.states},
-            **graph.hypers,
-        }
+        symbols = update_symbols(graph, parameter, optimizer)
         steps = []
         for key, rule in optimizer.first_step_rules(symbols):
-            lhs = symbols[key]
-            steps.append(Equation(lhs, (rule,), rule, quantities.lookup(lhs, None).id, None))
+            steps.append(facts.equation(symbols[key], [rule], rule, None))
         if len(steps) == 1:
             equations.extend(steps)
         else:

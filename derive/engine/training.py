@@ -23,9 +23,21 @@ class Update:
 
 
 @dataclass(frozen=True)
+class FirstStep:
+    """The first step in one arithmetic: the pass over the first batch, every update, and the loss after it."""
+
+    first: Pass
+    updates: list[Update]
+    after_first: State
+    after_first_loss: Any
+
+
+@dataclass(frozen=True)
 class Training:
     """Everything computed for a network: the derived first step and the trace of the rest.
 
+    The first step is computed twice: exactly (the fields below, which the document derives) and
+    in float64 as PyTorch computes it (``float64``), and training goes on from the float64 one.
     ``loss_history[k]`` is the loss of step k+1's batch at the parameters it starts from;
     ``final_loss`` is the loss of every sample at the parameters after the last step.
     """
@@ -40,26 +52,19 @@ class Training:
     final_loss: float
     batches: tuple[tuple[int, ...], ...]
     epoch_losses: list[float]
+    float64: FirstStep
 
 
 def train(network: Network) -> Training:
-    """Run every optimizer step of ``network``, deriving the first one exactly."""
-    exact = Exact()
+    """Run every optimizer step of ``network``, deriving the first one exactly and in float64."""
     batches = network.batches()
     start = State.of(network.layers)
-    state = start.copy()
     slots = trained_slots(network)
-    memories: list[dict] = [{} for _ in slots]
-    exact_feed = Feed.of(network, exact)
-    first = run_pass(network, state, exact, batches[0], feed=exact_feed)
-    updates = _step(network, state, first, slots, memories, 1, exact)
-    after_first = state.copy()
-    after_first_loss = exact.settle(run_pass(network, after_first, exact, batches[0], backward=False, feed=exact_feed).loss)
-    first, updates = _settled(first, exact), [_settled(update, exact) for update in updates]
-    state, after_first = _settled(state, exact), _settled(after_first, exact)
-    loss_history = [to_float(first.loss)]
-    state = state.converted(to_float)
-    memories = [{key: to_float(value) for key, value in memory.items()} for memory in memories]
+    exact = Exact()
+    derived, _, _ = _first_step(network, exact, start, batches[0], slots)
+    derived = _settled(derived, exact)
+    in_float, state, memories = _first_step(network, FLOAT64, start.converted(to_float), batches[0], slots)
+    loss_history = [to_float(derived.first.loss)]
     total = network.updates
     feed = Feed.of(network, FLOAT64)
     settings = network.train.optimizer.converted(FLOAT64)
@@ -68,11 +73,25 @@ def train(network: Network) -> Training:
         loss_history.append(result.loss)
         _step(network, state, result, slots, memories, step, FLOAT64, settings)
     if total == 1 and len(batches) == 1:
-        final_loss = to_float(after_first_loss)
+        final_loss = to_float(derived.after_first_loss)
     else:
         final_loss = run_pass(network, state, FLOAT64, range(network.data.batch_size), backward=False, feed=feed).loss
     epochs = _epoch_losses(network, batches, loss_history)
-    return Training(start, first, updates, after_first, after_first_loss, loss_history, state, final_loss, batches, epochs)
+    return Training(
+        start, derived.first, derived.updates, derived.after_first, derived.after_first_loss,
+        loss_history, state, final_loss, batches, epochs, in_float,
+    )
+
+
+def _first_step(network: Network, ops: Any, start: State, batch: tuple[int, ...], slots: list[Slot]):
+    """Step 1 in the arithmetic of ``ops``; also the state after it and the optimizer's buffers."""
+    state = start.copy()
+    memories: list[dict] = [{} for _ in slots]
+    feed = Feed.of(network, ops)
+    first = run_pass(network, state, ops, batch, feed=feed)
+    updates = _step(network, state, first, slots, memories, 1, ops, describe=True)
+    after_loss = run_pass(network, state, ops, batch, backward=False, feed=feed).loss
+    return FirstStep(first, updates, state.copy(), ops.settle(after_loss) if ops.exact else after_loss), state, memories
 
 
 def _settled(value: Any, ops: Exact) -> Any:
@@ -105,7 +124,7 @@ def _epoch_losses(network: Network, batches: tuple[tuple[int, ...], ...], histor
 
 def _step(
     network: Network, state: State, result: Pass, slots: list[Slot], memories: list[dict], t: int, ops: Any,
-    settings: dict | None = None,
+    settings: dict | None = None, describe: bool = False,
 ) -> list[Update]:
     """Apply optimizer step ``t`` to every trained parameter in place; describe each update of the derived step."""
     optimizer = network.train.optimizer
@@ -116,6 +135,6 @@ def _step(
         gradient = read(result.grad_weights, result.grad_biases, slot)
         new, shown = optimizer.step(old, gradient, memory, t, ops, settings)
         write(state.weights, state.biases, slot, new)
-        if ops.exact:  # only the derived step is described
+        if describe:  # only the first step is described
             updates.append(Update(slot, old, gradient, new, shown))
     return updates

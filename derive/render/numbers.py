@@ -100,6 +100,18 @@ def format_number(value: Any, precision: int) -> Formatted:
         return _format_inexact(value, precision)
 
 
+MOST_DECIMALS = 17  # float64 holds 17 significant digits; more would show only its binary expansion
+
+
+def distinguishing_decimals(a: Any, b: Any, precision: int) -> int | None:
+    """The decimals that tell two different values apart, or None when ``precision`` already does."""
+    for decimals in range(precision, MOST_DECIMALS + 1):
+        shown_a, shown_b = format_number(a, decimals), format_number(b, decimals)
+        if (shown_a.mantissa, shown_a.exponent) != (shown_b.mantissa, shown_b.exponent):
+            return None if decimals == precision else decimals
+    return max(precision, MOST_DECIMALS)
+
+
 def _format_inexact(value: Any, precision: int) -> Formatted:
     if hasattr(value, "man_exp") and value and abs(mpmath.mag(value)) > DECIMAL_BITS:
         return _format_extreme(value, precision)

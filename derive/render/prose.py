@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..text.catalogue import Catalogue
-from ..text.message import Code, Given, Math, Msg, Paragraph, Plain, Series, Text, Value
-from .numbers import plain_decimal
+from ..text.message import Code, Given, Math, Msg, Paragraph, Plain, Series, Text, Value, Versus, msg
+from .numbers import distinguishing_decimals, plain_decimal
 from .typeset import Typesetter
 
 _FIELDS = string.Formatter()
@@ -48,6 +48,12 @@ class Prose:
         if isinstance(value, Value):
             number = self.math.quantities[value.quantity].value if value.quantity is not None else value.number
             return "$" + self.math.number(number, value.decimals) + "$"
+        if isinstance(value, Versus):
+            decimals = distinguishing_decimals(value.float64, value.exact, self.math.format.precision)
+            if decimals is None:
+                return self.value(Value(number=value.float64))
+            return self.message(msg("float64.versus", float64=Value(number=value.float64, decimals=decimals),
+                                    exact=Value(number=value.exact, decimals=decimals)))
         if isinstance(value, Plain):
             return self.escape(plain_decimal(value.number, value.form))
         if isinstance(value, Text):

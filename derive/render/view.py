@@ -26,7 +26,9 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         return {
             "title": prose.paragraph(block.title),
             "lead": prose.paragraph(block.lead),
-            "equations": [math.rows(e) for e in block.equations],
+            "equations": [
+                {"rows": math.rows(e), "note": prose.message(e.note) if e.note else ""} for e in block.equations
+            ],
         }
 
     def table_view(table: Table) -> dict:

@@ -67,6 +67,15 @@ class Value:
 
 
 @dataclass(frozen=True)
+class Versus:
+    """A float64 value beside the exact one: alone when the document's digits tell them apart, else
+    both, with as many more decimals as that takes (the catalogue's ``float64.versus`` joins them)."""
+
+    float64: Any
+    exact: Any
+
+
+@dataclass(frozen=True)
 class Plain:
     """A setting written as plain text: its exact decimal (``form="decimal"``) or printf's %g (``"g"``)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Mapping
@@ -11,7 +12,7 @@ import sympy as sp
 from ...text.message import Given, Math, Msg, Plain, owned
 from ..base import Ops, Setting
 
-from .base import OPTIMIZERS, EPS, LR, WEIGHT_DECAY, Hyper, Optimizer, State, divided, named_with_settings, one_minus, setting_words, subtract
+from .base import OPTIMIZERS, torch_lerp, EPS, LR, WEIGHT_DECAY, Hyper, Optimizer, State, divided, named_with_settings, one_minus, setting_words, subtract
 
 
 @OPTIMIZERS.add
@@ -50,6 +51,8 @@ class Adam(Optimizer):
     eps: Fraction = Fraction(1, 10**8)
 
     def step(self, old: Any, gradient: Any, memory: dict, t: int, ops: Ops, h: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        if not ops.exact:
+            return self._float_step(old, gradient, memory, t, h)
         effective = self.decayed(gradient, old, ops, h)
         one = ops.convert(1)
         beta1, beta2 = h["betas"]
@@ -63,6 +66,19 @@ class Adam(Optimizer):
         v_hat = ops.div(v, ops.sub(one, ops.power(beta2, t)))
         step = ops.div(ops.mul(h["lr"], m_hat), ops.add(ops.sqrt(v_hat), h["eps"]))
         return ops.sub(old, step), {"g": effective, "m": m, "v": v, "mhat": m_hat, "vhat": v_hat}
+
+    @staticmethod
+    def _float_step(old: float, gradient: float, memory: dict, t: int, h: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+        """torch.optim.Adam's float64 kernel, operation for operation (lerp, addcmul, addcdiv)."""
+        beta1, beta2 = h["betas"]
+        g = gradient + h["weight_decay"] * old if h["weight_decay"] else gradient
+        m = torch_lerp(memory.get("m", 0.0), g, 1 - beta1)
+        v = memory.get("v", 0.0) * beta2 + (1 - beta2) * g * g
+        memory["m"], memory["v"] = m, v
+        correction1, correction2 = 1 - beta1**t, 1 - beta2**t
+        denominator = math.sqrt(v) / correction2**0.5 + h["eps"]
+        new = old + -(h["lr"] / correction1) * m / denominator
+        return new, {"g": g, "m": m, "v": v, "mhat": m / correction1, "vhat": v / correction2}
 
     def shown_states(self) -> tuple[State, ...]:
         return tuple(state for state in self.states if state.key != "g" or self.weight_decay)

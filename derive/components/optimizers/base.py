@@ -98,6 +98,13 @@ class Optimizer(Component):
         raise NotImplementedError
 
 
+def torch_lerp(start: float, end: float, weight: float) -> float:
+    """start + weight (end - start) in float64, with the two formulas PyTorch's CPU kernel uses."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
 def subtract(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     """a - b, unevaluated."""
     return sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False)

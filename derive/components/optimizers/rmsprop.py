@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Mapping
@@ -12,7 +13,7 @@ from ...text.message import Given, Msg, owned
 from ..base import Ops, Setting
 from .base import (
     EPS, LR, OPTIMIZERS, WEIGHT_DECAY, Hyper, Optimizer, State, divided, named_with_settings, one_minus,
-    setting_words, subtract,
+    setting_words, subtract, torch_lerp,
 )
 
 
@@ -62,6 +63,8 @@ class RMSprop(Optimizer):
     centered: bool = False
 
     def step(self, old: Any, gradient: Any, memory: dict, t: int, ops: Ops, h: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        if not ops.exact:
+            return self._float_step(old, gradient, memory, h)
         g = self.decayed(gradient, old, ops, h)
         alpha = h["alpha"]
         rest = ops.sub(ops.convert(1), alpha)
@@ -80,6 +83,27 @@ class RMSprop(Optimizer):
             memory["buf"] = ratio
             shown["buf"] = ratio
         return ops.sub(old, ops.mul(h["lr"], ratio)), shown
+
+    def _float_step(self, old: float, gradient: float, memory: dict, h: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+        """torch.optim.RMSprop's float64 kernel, operation for operation (addcmul, lerp, addcdiv)."""
+        alpha = h["alpha"]
+        g = gradient + h["weight_decay"] * old if h["weight_decay"] else gradient
+        v = memory.get("v", 0.0) * alpha + (1 - alpha) * g * g
+        memory["v"] = v
+        shown = {"g": g, "v": v}
+        spread = v
+        if self.centered:
+            average = torch_lerp(memory.get("gavg", 0.0), g, 1 - alpha)
+            memory["gavg"] = average
+            spread = v + -1 * average * average
+            shown.update(gavg=average, vc=spread)
+        denominator = math.sqrt(spread) + h["eps"]
+        if h["momentum"]:
+            buffer = memory.get("buf", 0.0) * h["momentum"] + g / denominator
+            memory["buf"] = buffer
+            shown["buf"] = buffer
+            return old + -h["lr"] * buffer, shown
+        return old + -h["lr"] * g / denominator, shown
 
     def shown_states(self) -> tuple[State, ...]:
         wanted = {"g": bool(self.weight_decay), "v": True, "gavg": self.centered, "vc": self.centered,
