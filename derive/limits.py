@@ -124,7 +124,7 @@ def overflow(network: Network) -> DeriveError:
     raises in Python where PyTorch gives inf)."""
     where = network.source or network.name
     return DeriveError(
-        f"{where}: the numbers overflow float64 during training. "
+        f"{where}: the numbers overflow float64 (PyTorch's arithmetic, which derive computes beside the exact one). "
         "Use a smaller train.lr, smaller weights and inputs, or fewer train.steps."
     )
 

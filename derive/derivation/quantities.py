@@ -82,23 +82,33 @@ class Quantities(Mapping[str, Quantity]):
         ``None`` is the batch as a whole: every quantity that is not per sample, and the per-sample
         quantities whose symbol names its sample (a sample's share E^(s) of the loss).
         """
+        if not self._scopes:
+            self._index_scopes()
         found = self._scopes.get(sample)
         if found is None:
-            found = {}
-            if sample is None:
-                seen: dict[sp.Basic, int] = {}
-                for quantity in self._by_id.values():
-                    if quantity.symbol is not None:
-                        seen[quantity.symbol] = seen.get(quantity.symbol, 0) + 1
-                for quantity in self._by_id.values():
-                    if quantity.symbol is not None and (quantity.sample is None or seen[quantity.symbol] == 1):
-                        found[quantity.symbol] = quantity
-            else:
-                for quantity in self._by_id.values():
-                    if quantity.symbol is not None and quantity.sample in (None, sample):
-                        found[quantity.symbol] = quantity
-            self._scopes[sample] = found
+            found = self._scopes[sample] = dict(self._shared)
+            found.update(self._per_sample.get(sample, {}))
         return found
+
+    def _index_scopes(self) -> None:
+        """Sort the quantities by sample once, so each sample's scope costs its own size, not the document's."""
+        shared: dict[sp.Basic, Quantity] = {}
+        per_sample: dict[int, dict[sp.Basic, Quantity]] = {}
+        batch: dict[sp.Basic, Quantity] = {}
+        seen: dict[sp.Basic, int] = {}
+        for quantity in self._by_id.values():
+            if quantity.symbol is None:
+                continue
+            seen[quantity.symbol] = seen.get(quantity.symbol, 0) + 1
+            if quantity.sample is None:
+                shared[quantity.symbol] = quantity
+            else:
+                per_sample.setdefault(quantity.sample, {})[quantity.symbol] = quantity
+        for quantity in self._by_id.values():
+            if quantity.symbol is not None and (quantity.sample is None or seen[quantity.symbol] == 1):
+                batch[quantity.symbol] = quantity
+        self._shared, self._per_sample = shared, per_sample
+        self._scopes[None] = batch
 
     def lookup(self, symbol: sp.Basic, sample: int | None) -> Quantity | None:
         """The quantity ``symbol`` stands for in sample ``sample`` (None: the batch), if any."""
