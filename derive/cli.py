@@ -56,8 +56,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", "-f", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     p.add_argument(
         "-o", "--output",
-        help="output file, a folder ending in / (it must exist), or - for stdout (default: output/<name>.<ext>); "
-        "an existing file is replaced atomically and keeps its mode, a read-only one or the spec itself is refused",
+        help="output file, a folder ending in / (it must exist; without the / a folder is refused), or - for "
+        "stdout (default: output/<name>.<ext>); an existing file is replaced atomically and keeps its mode, "
+        "a symlink's target is written, a read-only file or the spec itself is refused",
     )
     p.add_argument("--precision", type=int, default=DEFAULT_PRECISION, help=f"digits after the decimal point (default: {DEFAULT_PRECISION})")
     p.add_argument("--notation", choices=NOTATIONS, help="symbol names (default: mazur for one hidden layer, else indexed)")

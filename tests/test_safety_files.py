@@ -137,8 +137,24 @@ def test_a_named_pipe_is_written_in_place(tmp_path) -> None:
     os.mkfifo(fifo)
     process = subprocess.Popen([sys.executable, "-m", "derive", "mazur", "-o", str(fifo)], cwd=tmp_path, env=ENV,
                                stderr=subprocess.PIPE)
-    with open(fifo, "rb") as reader:
-        data = reader.read()
+    # A non-blocking reader: should derive fail before opening the pipe, the test must not wait forever.
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    data = b""
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(reader, 65536)
+            except BlockingIOError:
+                chunk = None
+            if chunk:
+                data += chunk
+            elif process.poll() is not None and chunk == b"":
+                break
+            else:
+                time.sleep(0.01)
+    finally:
+        os.close(reader)
     assert process.wait(timeout=60) == 0, process.stderr.read()
     assert data.startswith(b"# A step-by-step") and stat.S_ISFIFO(os.stat(fifo).st_mode)
 
