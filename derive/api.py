@@ -24,24 +24,30 @@ from .network import Network
 from .options import Options
 
 
-def load(source: Network | str | os.PathLike | Mapping) -> Network:
-    """A Network from a spec file's path, a built-in example's name, or a parsed spec dict."""
+def load(source: Network | str | os.PathLike | Mapping, trust_code: bool = False) -> Network:
+    """A Network from a spec file's path, a built-in example's name, or a parsed spec dict.
+
+    A spec's [torch] table imports a Python module, which runs its code: it is refused unless
+    ``trust_code`` is True (the command line's --trust-code).
+    """
     if isinstance(source, Network):
         return source
     if isinstance(source, Mapping):
         from .spec import network_from_dict
 
-        return network_from_dict(dict(source), "<dict>", "network")
+        return network_from_dict(dict(source), "<dict>", "network", trust_code=trust_code)
     if isinstance(source, (str, os.PathLike)):
         from .spec import load_spec
 
-        return load_spec(os.fspath(source))
+        return load_spec(os.fspath(source), trust_code=trust_code)
     raise UsageError(f"derive.load: expected a spec path, an example name or a dict, found {type(source).__name__}")
 
 
-def derive(source: Network | str | os.PathLike | Mapping = "mazur", **options: Any) -> "Document":
+def derive(
+    source: Network | str | os.PathLike | Mapping = "mazur", *, trust_code: bool = False, **options: Any
+) -> "Document":
     """The derivation of a network (or of the spec it is loaded from), with ``Options`` given by keyword."""
-    network = load(source)
+    network = load(source, trust_code=trust_code)
     return Document(network, Options(**options))
 
 

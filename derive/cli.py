@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .errors import DeriveError, UsageError
 from .network import Network
@@ -18,11 +20,21 @@ examples:
   derive --format pdf                      the article compiled with pdflatex -> output/mazur.pdf
   derive mazur-classic --precision 9 -o -  the original blog post's version, to stdout
   derive my_net.toml --format json -o my_net.json
+  derive my_net.toml --format pdf -o docs/  writes docs/my_net.pdf (the folder must exist)
+  derive net_with_torch_table.toml --trust-code   runs the module its [torch] table names
   derive --from-torch model.py:Net --input 0.05,0.10 --target 0.01,0.99 --loss half_sse --lr 0.5
 
 built-in examples: mazur (default), mazur-classic, and the files in the package's examples folder.
-exit status: 0 done, 2 bad input, 1 internal error.
+exit status: 0 done, 2 bad input, 1 internal error, 128+N stopped by signal N (130 for Ctrl-C).
 """
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised like KeyboardInterrupt so that clean-up code runs on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,13 +54,22 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", nargs="?", default=None, help="a spec TOML file or a built-in example name (default: mazur)")
     p.add_argument("--format", "-f", choices=FORMATS, default="markdown", help="output format (default: markdown)")
-    p.add_argument("-o", "--output", help="output path, or - for stdout (default: output/<name>.<ext>)")
+    p.add_argument(
+        "-o", "--output",
+        help="output file, a folder ending in / (it must exist; without the / a folder is refused), or - for "
+        "stdout (default: output/<name>.<ext>); an existing file is replaced atomically and keeps its mode, "
+        "a symlink's target is written, a read-only file or the spec itself is refused",
+    )
     p.add_argument("--precision", type=int, default=DEFAULT_PRECISION, help=f"digits after the decimal point (default: {DEFAULT_PRECISION})")
     p.add_argument("--notation", choices=NOTATIONS, help="symbol names (default: mazur for one hidden layer, else indexed)")
     p.add_argument("--only", metavar="IDS", help="derive only these parameters in full, e.g. w5,b_h1 (the rest appear in the summary table)")
     p.add_argument("--style", choices=STYLES, default="scalar", help="scalar chains (default) or the same step in matrix form")
     p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
-    torch_group = p.add_argument_group("from PyTorch")
+    p.add_argument(
+        "--trust-code", action="store_true",
+        help="let a spec's [torch] table import and run the Python module it names (inside the spec's folder)",
+    )
+    torch_group = p.add_argument_group("from PyTorch (imports and runs the module's Python code)")
     torch_group.add_argument("--from-torch", metavar="FILE.py:NAME", help="take the layers and weights from an nn.Module")
     torch_group.add_argument("--input", help="input rows: values separated by ',', rows by ';'")
     torch_group.add_argument("--target", help="target rows: values separated by ',', rows by ';'")
@@ -66,12 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit:  # --help, or a usage error already reported in one line
         return exit.code if isinstance(exit.code, int) else 2
     try:
-        run(args)
+        with _signals_raised():
+            run(args)
     except DeriveError as error:
         print(f"derive: {error}", file=sys.stderr)
         return error.exit_status
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as stop:
+        return 128 + stop.signum
     except Exception as error:  # a bug: say so briefly; DERIVE_DEBUG=1 shows the traceback
         if os.environ.get("DERIVE_DEBUG"):
             raise
@@ -83,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> None:
     """Load the network, derive it, render it and write it."""
     from .api import Document
+    from .files import output_path, reason, write_atomic, write_stdout
 
     options = Options(
         format=args.format,
@@ -93,25 +118,47 @@ def run(args: argparse.Namespace) -> None:
         verify=args.verify,
     )
     network = load_network(args)
+    path = None
+    if args.output != "-":  # refused before the work: a read-only file or the spec itself
+        path = output_path(args.output, network.name, EXTENSIONS[args.format], _inputs(args))
     data = Document(network, options).render()
-    if args.output == "-":
-        try:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        except BrokenPipeError:  # the reader stopped early (derive -o - | head): not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if path is None:
+        write_stdout(data)
         return
-    from .files import write_atomic
-
-    path = Path(args.output) if args.output else Path("output") / f"{network.name}.{EXTENSIONS[args.format]}"
     try:
-        if path.is_dir():
-            raise UsageError(f"-o {path}: is a folder; give a file name")
         write_atomic(path, data)
     except OSError as error:
-        reason = "a folder on its path is a file" if isinstance(error, FileExistsError) else error.strerror or error
-        raise UsageError(f"-o {path}: cannot write the output: {reason}") from None
+        raise UsageError(f"-o {args.output or path}: cannot write the output: {reason(error)}") from None
     print(f"derive: wrote {path}", file=sys.stderr)
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """The files the document is made from, which the output must never replace."""
+    if args.from_torch:
+        return [args.from_torch.rpartition(":")[0]]
+    return [args.spec] if args.spec else []
+
+
+@contextmanager
+def _signals_raised() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Terminated while the body runs (unless they are ignored, as under nohup)."""
+    def raise_terminated(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None or signal.getsignal(number) != signal.SIG_DFL:
+            continue
+        try:
+            previous[number] = signal.signal(number, raise_terminated)
+        except ValueError:  # not the main thread (main() called from a worker): signals stay as they are
+            break
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def load_network(args: argparse.Namespace) -> Network:
@@ -123,4 +170,4 @@ def load_network(args: argparse.Namespace) -> Network:
     reject_torch_options(args)
     from .api import load
 
-    return load(args.spec or "mazur")
+    return load("mazur" if args.spec is None else args.spec, trust_code=args.trust_code)

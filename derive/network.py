@@ -99,6 +99,7 @@ class Network:
     name: str = "network"
     source: str = ""
     provenance: tuple[str, ...] = ()  # dtypes of the PyTorch tensors the starting numbers came from
+    parameter_names: tuple[str, ...] = ()  # each layer's name in its module (linear1, 0, model.2), if one
     published: Published | None = None
 
     @property

@@ -14,7 +14,12 @@ def shipped_folder(name: str) -> Traversable:
     (package-dir in pyproject.toml). Run from the root of a checkout, Python imports ./derive
     instead of the installed copy, and then only the checkout's own folders exist.
     """
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / name / "__init__.py").is_file():
+        # The derive imported is a checkout's (PYTHONPATH, or the repository root): its own folders,
+        # never those an editable install of another checkout maps derive.templates to.
+        return checkout / name
     try:
         return importlib.resources.files(f"derive.{name}")
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / name
+        return checkout / name

@@ -89,16 +89,46 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text)
 
 
+def visible(text: str) -> str:
+    """Text with its control and invisible formatting characters written as escapes: a line break as \\n.
+
+    A file name with a newline or a bidirectional override cannot start a new Markdown block or
+    reorder what a reader sees; it shows what the name holds.
+    """
+    return "".join(_visible(c) for c in text)
+
+
+_NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+@cache
+def _visible(c: str) -> str:
+    if c in _NAMED_CONTROLS:
+        return _NAMED_CONTROLS[c]
+    if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"):
+        return c
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def markdown_code(text: str) -> str:
-    """Literal text as a Markdown code span: backslash escapes do not work there, so fence it instead."""
+    """Literal text as a Markdown code span: backslash escapes do not work there, so fence it instead.
+
+    Control characters become visible escapes first: a line break in a code span could start a
+    heading or end the paragraph.
+    """
+    text = visible(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    # CommonMark strips one space from each end of a span that has one at both ends, and a span
+    # that starts or ends with a backtick needs a space to keep it apart from the fence.
+    spaced = text.startswith(" ") and text.endswith(" ") and text.strip(" ") != ""
+    padding = " " if text.startswith("`") or text.endswith("`") or spaced else ""
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
 def latex_code(text: str) -> str:
     """Literal text in typewriter type for LaTeX, breakable after / _ - . : so long paths fit the line."""
-    escaped = escape_latex(text)
+    escaped = escape_latex(visible(text))
     escaped = re.sub(r"(/|\\_|-|\.|:)", lambda match: match.group(1) + r"\allowbreak{}", escaped)
     return r"\texttt{" + escaped + "}"

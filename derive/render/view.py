@@ -8,7 +8,7 @@ from ..derivation.model import Block, Chart, Derivation, Section, Table
 from ..derivation.nodes import Operator
 from ..text.message import Code, Math, msg
 from .prose import Prose
-from .torch_print import pytorch_listing
+from .torch_print import listing_dtype, pytorch_listing
 
 
 def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, Any]:
@@ -55,7 +55,10 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         "sections": [section_view(s) for s in derivation.sections],
         "pytorch": {
             "title": prose.message(msg("pytorch.title")),
-            "intro": prose.message(msg("pytorch.intro")),
+            "intro": prose.message(msg(
+                "pytorch.intro" if listing_dtype(network) == "float32" else "pytorch.intro_float64",
+                print=Code("print(t)"), detached=Code("print(t.detach())"),
+            )),
             "listing": pytorch_listing(derivation.network, derivation.training),
         },
     }

@@ -7,7 +7,9 @@ Every problem a user can cause becomes a SpecError of the form
 from __future__ import annotations
 
 import decimal
+import os
 import re
+import stat
 import tomllib
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -21,15 +23,42 @@ from .toml_lines import first_line_deeper_than, make_locator
 from .words import get_suggestion
 
 
-def load_spec(spec: str) -> Network:
-    """Load a spec file by path, or a built-in example by name; a path that exists wins."""
+def load_spec(spec: str, trust_code: bool = False) -> Network:
+    """Load a spec file by path, or a built-in example by name; a path that exists wins.
+
+    A spec is a regular file: an empty argument, a folder, a named pipe or a device is refused,
+    checked with stat before anything is opened (opening a pipe would wait for a writer).
+    ``trust_code`` lets a [torch] table import the module it names.
+    """
+    if spec == "":
+        raise SpecError("SPEC '': expected a spec file or a built-in example name, found an empty argument")
     path = Path(spec)
     builtins = builtin_examples()
-    if _exists(path, spec) and not (path.is_dir() and spec in builtins):
-        return parse_spec(read_text(path, spec), source=spec, name=path.stem, folder=path.parent)
+    info = _stat(path, spec)
+    if info is not None and not (stat.S_ISDIR(info.st_mode) and spec in builtins):
+        _check_regular(info.st_mode, spec)
+        return parse_spec(
+            read_text(path, spec), source=spec, name=path.stem, folder=path.parent, trust_code=trust_code
+        )
     if spec in builtins:
-        return parse_spec(_builtin_text(spec), source=spec, name=spec, folder=_examples_folder())
+        return parse_spec(_builtin_text(spec), source=spec, name=spec, folder=_examples_folder(), trust_code=trust_code)
     raise SpecError(_not_found_message(spec, builtins))
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_regular(mode: int, spec: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    found = next((kind for test, kind in _KINDS if test(mode)), "a file that is not a regular file")
+    raise SpecError(f"{spec}: expected a TOML spec file (a regular file), found {found}")
 
 
 def builtin_examples() -> list[str]:
@@ -52,22 +81,28 @@ def _builtin_text(name: str) -> str:
     return _examples_folder().joinpath(f"{name}.toml").read_text(encoding="utf-8")
 
 
-def _exists(path: Path, spec: str) -> bool:
+def _stat(path: Path, spec: str) -> os.stat_result | None:
     try:
-        return path.exists()
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
     except (OSError, ValueError) as error:
-        raise SpecError(f"{spec}: cannot use this as a spec path: {error}") from None
+        raise SpecError(f"{spec}: cannot use this as a spec path: {getattr(error, 'strerror', None) or error}") from None
 
 
 def read_text(path: Path, spec: str) -> str:
     """A spec file's text: UTF-8, at most MAX_SPEC_BYTES, never binary."""
-    if path.is_dir():
-        raise SpecError(f"{spec}: expected a TOML spec file, found a directory")
     try:
-        with path.open("rb") as stream:
-            data = stream.read(limits.MAX_SPEC_BYTES + 1)
+        # O_NONBLOCK: should the file have become a pipe since the stat, opening it does not wait.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         raise SpecError(f"{spec}: cannot read the spec file: {error.strerror or error}") from None
+    with os.fdopen(descriptor, "rb") as stream:
+        _check_regular(os.fstat(descriptor).st_mode, spec)
+        try:
+            data = stream.read(limits.MAX_SPEC_BYTES + 1)
+        except OSError as error:
+            raise SpecError(f"{spec}: cannot read the spec file: {error.strerror or error}") from None
     if len(data) > limits.MAX_SPEC_BYTES:
         raise SpecError(
             f"{spec}: expected a TOML spec file of at most {limits.MAX_SPEC_BYTES // 2**20} MiB, "
@@ -98,10 +133,13 @@ def _not_found_message(spec: str, builtins: list[str]) -> str:
     )
 
 
-def parse_spec(text: str, source: str, name: str, folder: Path | Traversable | None = None) -> Network:
+def parse_spec(
+    text: str, source: str, name: str, folder: Path | Traversable | None = None, trust_code: bool = False
+) -> Network:
     """Parse TOML text (numbers kept as the decimals written) and validate it into a Network.
 
-    ``folder`` is where files the spec names (a CSV of data, a PyTorch module) are looked up.
+    ``folder`` is where files the spec names (a CSV of data, a PyTorch module) are looked up;
+    ``trust_code`` lets a [torch] table run the module it names.
     """
     deep = first_line_deeper_than(text, limits.MAX_NESTING)
     if deep is not None:
@@ -118,7 +156,7 @@ def parse_spec(text: str, source: str, name: str, folder: Path | Traversable | N
         raise SpecError(f"{source}: TOML error: {str(error).split(';')[0]}") from None
     except RecursionError:
         raise SpecError(f"{source}: TOML error: values nested too deeply") from None
-    return network_from_dict(doc, source, name, locate=make_locator(text), folder=folder)
+    return network_from_dict(doc, source, name, locate=make_locator(text), folder=folder, trust_code=trust_code)
 
 
 def _syntax_error_message(source: str, message: str) -> str:

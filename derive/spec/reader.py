@@ -13,9 +13,9 @@ from typing import Any
 
 from .. import limits
 from ..components import ACTIVATIONS, LOSSES, OPTIMIZERS, Registry
-from ..errors import SpecError
 from ..network import Data, Layer, Matrix, Network, Published, Train
 from .toml_lines import KeyPath, Locator
+from .torch_table import torch_layers
 from ..components.base import anything
 from .values import TOP_LEVEL_KEYS, ValueReader
 from .words import (
@@ -23,7 +23,6 @@ from .words import (
 )
 
 LAYER_KEYS = ("activation", "weight", "bias", "train_bias") + ACTIVATIONS.setting_keys()
-TORCH_KEYS = ("module",)
 PUBLISHED_KEYS = ("source", "loss_after")
 DATA_KEYS = ("input", "target", "file", "input_columns", "target_columns")
 LOSS_KEYS = ("kind",) + LOSSES.setting_keys()
@@ -31,18 +30,27 @@ TRAIN_KEYS = ("optimizer",) + OPTIMIZERS.setting_keys() + ("steps", "batch_size"
 
 
 def network_from_dict(
-    doc: dict, source: str, name: str, locate: Locator | None = None, folder: Path | Traversable | None = None
+    doc: dict, source: str, name: str, locate: Locator | None = None, folder: Path | Traversable | None = None,
+    trust_code: bool = False,
 ) -> Network:
     """Validate a parsed spec (numbers as Decimal, int, float or Fraction) into a Network.
 
     ``locate`` maps a key path of raw indexes, such as ``("layer", 0, "weight", 0, 1)``, to the
     1-based line it was written on, or None. ``folder`` is where the spec's own files are.
+    ``trust_code`` lets a [torch] table import (and so run) the module it names.
     """
-    return SpecReader(source, locate, folder).network(doc, name)
+    return SpecReader(source, locate, folder, trust_code).network(doc, name)
 
 
 class SpecReader(ValueReader):
     """Walks a parsed spec's tables, asking each component which keys it takes."""
+
+    def __init__(
+        self, source: str, locate: Locator | None, folder: Path | Traversable | None, trust_code: bool = False
+    ) -> None:
+        super().__init__(source, locate, folder)
+        self.trust_code = trust_code
+        self.parameter_names: tuple[str, ...] = ()  # the Linear layers' names when a module is read
 
     def network(self, doc: Any, name: str) -> Network:
         doc = self.table(doc, (), TOP_LEVEL_KEYS)
@@ -54,7 +62,7 @@ class SpecReader(ValueReader):
         published = self.published(doc["published"]) if "published" in doc else None
         network = Network(
             layers=layers, data=data, loss=loss, train=train, name=name, source=self.source,
-            provenance=self.provenance, published=published, **title
+            provenance=self.provenance, parameter_names=self.parameter_names, published=published, **title
         )
         self.check_training_size(network)
         return network
@@ -82,7 +90,7 @@ class SpecReader(ValueReader):
         if "torch" in doc and "layer" in doc:
             self.fail(("torch",), "either a [torch] table or [[layer]] tables", "both")
         if "torch" in doc:
-            layers = self.torch_layers(doc["torch"])
+            layers = torch_layers(self, doc["torch"])
         else:
             layers = self.layer_tables(doc.get("layer", MISSING))
         self.check_chain(layers)
@@ -135,25 +143,6 @@ class SpecReader(ValueReader):
         if "bias" not in table:
             self.fail(flag_path, "a bias key in the same layer", "train_bias without a bias")
         return value
-
-    def torch_layers(self, value: Any) -> tuple[Layer, ...]:
-        table = self.table(value, ("torch",), TORCH_KEYS)
-        path: KeyPath = ("torch", "module")
-        module = table.get("module", MISSING)
-        file_name, _, class_name = module.rpartition(":") if isinstance(module, str) else ("",) * 3
-        if not file_name or not class_name.isidentifier():
-            self.fail(path, "'FILE.py:NAME' (a Python file and the module's class name)", describe(module))
-        module_file = (Path(str(self.folder or Path(self.source).parent)) / file_name).resolve()
-        context = f"{self.where(path)}: torch.module"
-        try:
-            from .torch_module import read_module_path
-        except ImportError as error:
-            raise SpecError(f"{context}: cannot load PyTorch modules here ({error})") from None
-        try:
-            layers, self.provenance = read_module_path(str(module_file), class_name)
-        except SpecError as error:
-            raise SpecError(f"{context}: {error}") from None
-        return tuple(layers)
 
     def check_chain(self, layers: tuple[Layer, ...]) -> None:
         for index in range(1, len(layers)):

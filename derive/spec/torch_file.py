@@ -1,21 +1,30 @@
-"""Loading a PyTorch module from a file (``--from-torch FILE.py:NAME``), and reading its floats as short decimals."""
+"""Loading a PyTorch module from a file (``--from-torch FILE.py:NAME``), and reading its floats as short decimals.
+
+Whatever the module prints while it is imported, built or traced goes to stderr: with ``-o -``
+stdout carries the document and nothing else.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
 import inspect
 import itertools
 import math
 import os
+import stat
 import struct
 import sys
+from collections.abc import Iterator
 from fractions import Fraction
 from types import ModuleType
+from typing import Any
 
 from ..errors import SpecError, ToolMissingError
 
 try:
+    import torch
     from torch import nn
 except ImportError as error:  # pragma: no cover - exercised only without torch
     raise ToolMissingError("PyTorch is needed to read a module (install it with: pip install 'backprop-derive[torch]')") from error
@@ -62,38 +71,51 @@ def _reads_back_as_float32(decimal: Fraction, value: float) -> bool:
     return ties_to_even and target in (low, high)
 
 
-def load_module(path: str, class_name: str) -> nn.Module:
+def load_module(path: str, class_name: str, shown: str | None = None) -> nn.Module:
     """The module ``class_name()`` (or the instance of that name) from the Python file at ``path``.
 
     The file and any module it imports from its own folder are gone from ``sys.modules`` afterwards.
+    Messages name the file ``shown`` (the path as the user wrote it), by default ``path``.
     """
     before = set(sys.modules)
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        return _instantiate(_import_file(path), path, class_name)
+        with module_output_to_stderr():
+            return _instantiate(_import_file(path, shown or path), shown or path, class_name)
     finally:
         for name in set(sys.modules) - before:
             if name.startswith("_derive_from_torch_") or _inside(getattr(sys.modules[name], "__file__", None), folder):
                 del sys.modules[name]
 
 
+@contextlib.contextmanager
+def module_output_to_stderr() -> Iterator[None]:
+    """Send what Python code prints to stdout to stderr instead, while a user's module runs."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
 def _inside(file: str | None, folder: str) -> bool:
     return file is not None and os.path.abspath(file).startswith(folder + os.sep)
 
 
-def _import_file(path: str) -> ModuleType:
-    if not os.path.exists(path):
-        raise SpecError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise SpecError(f"{path}: is a folder; expected a Python file (.py)")
+def _import_file(path: str, shown: str) -> ModuleType:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        raise SpecError(f"{shown}: no such file") from None
+    if stat.S_ISDIR(mode):
+        raise SpecError(f"{shown}: is a folder; expected a Python file (.py)")
+    if not stat.S_ISREG(mode):  # a named pipe would make the import wait forever
+        raise SpecError(f"{shown}: expected a Python file (.py), found something that is not a regular file")
     if not path.endswith(".py"):
-        raise SpecError(f"{path}: expected a Python file ending in .py")
+        raise SpecError(f"{shown}: expected a Python file ending in .py")
 
     # A unique name keeps the file's `if __name__ == "__main__":` block from running.
     name = f"_derive_from_torch_{next(_module_names)}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise SpecError(f"{path}: cannot be imported as a Python module")
+        raise SpecError(f"{shown}: cannot be imported as a Python module")
     file_module = importlib.util.module_from_spec(spec)
     folder = os.path.dirname(os.path.abspath(path))
     sys.modules[name] = file_module
@@ -101,7 +123,7 @@ def _import_file(path: str) -> ModuleType:
     try:
         spec.loader.exec_module(file_module)
     except (Exception, SystemExit) as error:
-        raise SpecError(f"{path}: importing the file failed: {one_line(error)}") from error
+        raise SpecError(f"{shown}: importing the file failed: {one_line(error)}") from error
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
@@ -160,6 +182,34 @@ def _suggestion(file_module: ModuleType, wanted: str) -> str:
     if candidates:
         return "; the file defines " + ", ".join(f"`{name}`" for name in sorted(candidates))
     return "; the file defines no nn.Module class"
+
+
+def tensor_decimals(tensor: torch.Tensor, where: str) -> Any:
+    """A 1-d or 2-d tensor of real floats as nested tuples of Fractions, each the shortest decimal.
+
+    Complex weights are refused rather than cut to their real part, and so is NaN or infinity,
+    named by its place (``layer.weight[0][1]``).
+    """
+    if tensor.dtype.is_complex:
+        raise SpecError(f"{where}: expected real numbers, found a complex tensor ({_dtype(tensor)})")
+    if not tensor.dtype.is_floating_point:
+        raise SpecError(f"{where}: expected floating-point numbers, found a {_dtype(tensor)} tensor")
+    values = tensor.detach().cpu()
+    is_float32 = values.dtype == torch.float32
+    if values.dtype not in (torch.float32, torch.float64):
+        values = values.to(torch.float64)  # exact for float16 and bfloat16
+    rows = values.tolist() if values.dim() == 2 else [values.tolist()]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if not math.isfinite(value):
+                place = f"[{r}][{c}]" if values.dim() == 2 else f"[{c}]"
+                raise SpecError(f"{where}{place}: expected a finite number, found {value}")
+    decimals = tuple(tuple(shortest_decimal(v, is_float32) for v in row) for row in rows)
+    return decimals if values.dim() == 2 else decimals[0]
+
+
+def _dtype(tensor: torch.Tensor) -> str:
+    return str(tensor.dtype).removeprefix("torch.")
 
 
 def one_line(error: BaseException) -> str:

@@ -14,7 +14,7 @@ from ..components import LOSSES, OPTIMIZERS
 from ..errors import SpecError, UsageError
 from ..network import Network
 from .torch_file import shortest_decimal
-from .torch_module import layers_from_module
+from .torch_module import read_module
 from .torch_options import layer_table, network_from_parts
 
 SOURCE = "<from_torch>"
@@ -29,7 +29,8 @@ def network_from_module(
 
     if not isinstance(module, torch.nn.Module):
         raise UsageError(f"derive.from_torch: expected an nn.Module, found {type(module).__name__}")
-    layers = layers_from_module(module, origin=type(module).__name__)
+    parts = read_module(module, origin=type(module).__name__)
+    layers = parts.layers
     loss_table = _loss_table(loss)
     train_table = _optimizer_table(optimizer)
     for key, value in settings.items():
@@ -51,10 +52,9 @@ def network_from_module(
         network = network_from_parts(doc, type(module).__name__)
     except SpecError as error:
         raise SpecError(str(error).replace("<command line>", SOURCE)) from None
-    dtypes = tuple(sorted({str(p.dtype).removeprefix("torch.") for p in module.parameters()}))
     from dataclasses import replace
 
-    return replace(network, source=type(module).__name__, provenance=dtypes)
+    return replace(network, source=type(module).__name__, provenance=parts.dtypes, parameter_names=parts.names)
 
 
 def _loss_table(loss: Any) -> dict[str, Any]:

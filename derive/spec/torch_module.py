@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from ..components import ACTIVATIONS, Activation
 from ..errors import SpecError, ToolMissingError
 from ..network import Layer
-from .torch_file import load_module, one_line, shortest_decimal
+from .torch_file import load_module, module_output_to_stderr, one_line, shortest_decimal, tensor_decimals
 
 try:
     import torch
@@ -65,10 +65,6 @@ _HINTS = {
 }
 
 
-
-# --- reading the traced graph ----------------------------------------------------------------
-
-
 class _LinearAsLeaf(fx.Tracer):
     """Keeps every stock nn.Linear (also subclasses that do not override forward) as one node."""
 
@@ -88,11 +84,25 @@ class _PendingLayer:
     activation_node: str = ""
 
 
+class ModuleParts(NamedTuple):
+    """What derive reads from a module: its layers, the dtypes of its parameters, each Linear's qualified name."""
+
+    layers: tuple[Layer, ...]
+    dtypes: tuple[str, ...]
+    names: tuple[str, ...]  # as named_parameters() spells them without ".weight": linear1, 0, model.2
+
+
 def layers_from_module(module: nn.Module, origin: str | None = None) -> tuple[Layer, ...]:
     """Trace ``module`` with torch.fx and return its chain of Linear layers and activations."""
+    return read_module(module, origin).layers
+
+
+def read_module(module: nn.Module, origin: str | None = None) -> ModuleParts:
+    """The layers, parameter dtypes and Linear names of ``module``, traced with torch.fx."""
     origin = origin or type(module).__name__
     try:
-        graph = _LinearAsLeaf().trace(module)
+        with module_output_to_stderr():  # forward() runs while tracing
+            graph = _LinearAsLeaf().trace(module)
     except Exception as error:
         raise SpecError(
             f"{origin}: torch.fx cannot trace forward(): {one_line(error)}; derive reads the "
@@ -128,7 +138,9 @@ def layers_from_module(module: nn.Module, origin: str | None = None) -> tuple[La
         raise SpecError(f"{origin}: no nn.Linear layer found; {SUPPORTED}")
     finished.append(pending)
     _check_widths(finished, origin)
-    return tuple(_finish(layer, origin) for layer in finished)
+    layers = tuple(_finish(layer, origin) for layer in finished)
+    dtypes = tuple(sorted({str(p.dtype).removeprefix("torch.") for p in module.parameters()}))
+    return ModuleParts(layers, dtypes, tuple(layer.name for layer in finished))
 
 
 def _single_input(nodes: list[fx.Node], origin: str) -> fx.Node:
@@ -251,11 +263,11 @@ def _finish(pending: _PendingLayer, origin: str) -> Layer:
     where = f"{origin}: `{pending.name}`"
     if not linear.weight.requires_grad:
         raise SpecError(f"{where} has a frozen weight; derive trains every weight")
-    weight = _decimals(linear.weight, f"{where}.weight")
+    weight = tensor_decimals(linear.weight, f"{where}.weight")
     bias = None
     train_bias = True
     if linear.bias is not None:
-        bias = _decimals(linear.bias, f"{where}.bias")
+        bias = tensor_decimals(linear.bias, f"{where}.bias")
         train_bias = linear.bias.requires_grad
     return Layer(
         activation=pending.activation or ACTIVATIONS.make("identity"),
@@ -263,22 +275,6 @@ def _finish(pending: _PendingLayer, origin: str) -> Layer:
         bias=bias,
         train_bias=train_bias,
     )
-
-
-def _decimals(tensor: torch.Tensor, where: str) -> Any:
-    """A 1-d or 2-d tensor as nested tuples of Fractions, each the shortest decimal."""
-    values = tensor.detach().cpu()
-    is_float32 = values.dtype == torch.float32
-    if values.dtype not in (torch.float32, torch.float64):
-        values = values.to(torch.float64)  # exact for float16 and bfloat16
-    try:
-        if values.dim() == 1:
-            return tuple(shortest_decimal(v, is_float32) for v in values.tolist())
-        return tuple(
-            tuple(shortest_decimal(v, is_float32) for v in row) for row in values.tolist()
-        )
-    except ValueError as error:
-        raise SpecError(f"{where} holds a value that is not a finite number") from error
 
 
 def _check_widths(layers: list[_PendingLayer], origin: str) -> None:
@@ -290,11 +286,13 @@ def _check_widths(layers: list[_PendingLayer], origin: str) -> None:
             )
 
 
-def read_module_path(path: str, class_name: str) -> tuple[tuple[Layer, ...], tuple[str, ...]]:
-    """The layers of ``class_name()`` from the Python file at ``path``, and the dtypes of its parameters."""
-    module = load_module(path, class_name)
-    layers = layers_from_module(module, origin=f"{path}:{class_name}")
-    return layers, tuple(sorted({str(p.dtype).removeprefix("torch.") for p in module.parameters()}))
+def read_module_path(path: str, class_name: str, shown: str | None = None) -> ModuleParts:
+    """The layers, dtypes and Linear names of ``class_name()`` from the Python file at ``path``.
+
+    ``shown`` is the path as messages name it (as the user wrote it), by default ``path``.
+    """
+    module = load_module(path, class_name, shown)
+    return read_module(module, origin=f"{shown or path}:{class_name}")
 
 
-__all__ = ["layers_from_module", "read_module_path"]
+__all__ = ["ModuleParts", "layers_from_module", "read_module", "read_module_path"]

@@ -68,14 +68,14 @@ def network_from_torch_arguments(args: argparse.Namespace) -> Network:
             "steps": parse_steps(_option(args, "steps") or DEFAULT_STEPS),
         },
     }
-    layers, provenance = _read_module(file_name, class_name)
-    doc["layer"] = [layer_table(layer) for layer in layers]
+    parts = _read_module(file_name, class_name)
+    doc["layer"] = [layer_table(layer) for layer in parts.layers]
     name = Path(file_name).stem
     try:
         network = network_from_parts(doc, name)
     except SpecError as error:
         raise SpecError(_option_message(str(error), target_text)) from None
-    return dataclasses.replace(network, source=target_text, provenance=provenance)
+    return dataclasses.replace(network, source=target_text, provenance=parts.dtypes, parameter_names=parts.names)
 
 
 def reject_torch_options(args: argparse.Namespace) -> None:
@@ -185,7 +185,7 @@ def _place(rows: list[list[str]], r: int, c: int) -> str:
 # ---------------------------------------------------------------- the module
 
 
-def _read_module(file_name: str, class_name: str) -> tuple[tuple[Layer, ...], tuple[str, ...]]:
+def _read_module(file_name: str, class_name: str) -> Any:
     try:
         import torch  # noqa: F401
     except ImportError:
