@@ -36,10 +36,12 @@ MAX_TITLE_CHARACTERS = 500
 MAX_STEPS = 100_000
 """Most optimizer steps. The seed needs 0.35 ms per float64 step, so 100,000 steps take 35 s."""
 
-MAX_EXACT_WORK = 1_000_000
+MAX_EXACT_WORK = 400_000
 """Most parameter-samples (parameters x batch size) in the first step, which is computed exactly
-(rationals and 50-digit floats) at about 200 microseconds each: some three minutes at most. The
-2-4000-2 network with one sample is 20,002."""
+(rationals, and every transcendental value at 50 and 120 digits to recognise exact cancellations)
+and again in float64, at about 450 microseconds each: some three minutes at most (the seed with a
+batch of 20,000 samples, 240,000 parameter-samples: 100 s as JSON). The 2-4000-2 network with one
+sample is 20,002."""
 
 MAX_TRAINING_WORK = 10_000_000
 """Most parameter-sample-steps (parameters x batch size x steps) of float64 training after the
@@ -56,6 +58,14 @@ MAX_DOCUMENT_PARAMETERS = 2000
 """Most parameters in a document at all, with --only or --style matrix: its tables still list
 every parameter (about 10 Markdown lines each) and building it costs about 6 ms per parameter,
 so 2000 parameters give some 20,000 lines in about 15 s. Larger networks: --format json."""
+
+MAX_DOCUMENT_SAMPLE_WORK = 12_000
+"""Most parameter-samples (parameters x samples of the first batch) in a Markdown, LaTeX or PDF
+document: its loss section has a line per sample and its batch tables a row per sample and
+neuron. The seed's 12 parameters with a batch of 1,000 (415 pages) and 4 layers of width 16
+(1,088 parameters) with 11 samples are the largest; each builds in about 6 s and its PDF
+in under 30 s. A batch of 5,000 took 2 minutes and 2,385 pages. Larger batches: train.batch_size
+derives a smaller first mini-batch, --format json gives every number."""
 
 DOCUMENT_FORMATS = ("markdown", "latex", "pdf")
 
@@ -95,6 +105,13 @@ def check_document_size(network: Network, options: Any) -> None:
         return
     total = network.parameter_count
     where = network.source or network.name
+    samples = len(network.batches()[0])
+    if total * samples > MAX_DOCUMENT_SAMPLE_WORK:
+        raise UsageError(
+            f"{where}: the first batch has {samples:,} samples for {total:,} parameters; a document "
+            f"derives at most {MAX_DOCUMENT_SAMPLE_WORK:,} parameter-samples (derive/limits.py).\n"
+            "Set train.batch_size to derive a smaller first mini-batch, or use --format json for every number."
+        )
     if options.style == "matrix" or options.only:
         if total > MAX_DOCUMENT_PARAMETERS:
             raise UsageError(

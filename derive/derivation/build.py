@@ -55,4 +55,5 @@ def derive_document(
 def quantities_of(network: Network, training: Training, notation: str | None = None) -> dict:
     """Every quantity's value by ID, without building the sections (for JSON)."""
     graph = build_graph(network, len(training.first.batch))
-    return build_quantities(network, training, graph, Notation(graph, network.train.optimizer, notation)).values_by_id()
+    naming = Notation(graph, network.train.optimizer, notation)
+    return build_quantities(network, training, graph, naming, formulas=False).values_by_id()

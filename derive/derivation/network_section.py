@@ -14,6 +14,9 @@ def count(noun: str, number: int) -> Msg:
     return msg(f"count.{noun}", count=number)
 
 
+LISTED_SAMPLES = 100  # the data table stops here (or after the first batch): a CSV of 20,000 rows is no table to read
+
+
 def network_section(facts: Facts) -> Section:
     """The network's shape, loss, optimizer and training, its parameters and its data."""
     network, graph, ids = facts.network, facts.graph, facts.notation.ids
@@ -40,8 +43,9 @@ def network_section(facts: Facts) -> Section:
         for p in graph.parameters
     )
     suffix = (lambda row: f"@{row + 1}") if network.data.batch_size > 1 else (lambda row: "")
+    listed = min(network.data.batch_size, max(LISTED_SAMPLES, len(facts.training.first.batch)))
     data_rows = []
-    for row in range(network.data.batch_size):
+    for row in range(listed):
         for role, symbols in (("network.input", graph.inputs), ("network.target", graph.targets)):
             for symbol in symbols:
                 data_rows.append((row + 1, msg(role), Math(symbol), Value(ids[symbol] + suffix(row))))
@@ -49,7 +53,10 @@ def network_section(facts: Facts) -> Section:
         Table(tuple(msg(f"header.{key}") for key in ("parameter", "connects", "value", "status")), parameter_rows),
         Table(tuple(msg(f"header.{key}") for key in ("sample", "role", "name", "value")), tuple(data_rows)),
     )
-    return Section("network", msg("network.title"), tuple(intro), tables=tables, figure=True)
+    closing = () if listed == network.data.batch_size else (
+        msg("network.samples_not_listed", listed=listed, count=network.data.batch_size, json=Code("--format json")),
+    )
+    return Section("network", msg("network.title"), tuple(intro), tables=tables, closing=closing, figure=True)
 
 
 def _samples(network: Network) -> Msg:

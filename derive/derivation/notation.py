@@ -168,7 +168,7 @@ class Notation:
         for parameter in graph.parameters:
             names[graph.updated[parameter.symbol]] = Marked(names[parameter.symbol], "plus")
             ids[graph.updated[parameter.symbol]] = self.updated_id(parameter)
-            for state in self.optimizer.states:
+            for state in self.optimizer.shown_states():
                 symbol = graph.states[(state.key, parameter.symbol)]
                 ids[symbol] = self.state_id(state.key, parameter)
                 names[symbol] = Name(state.letter, names[parameter.symbol], accent=state.accent)

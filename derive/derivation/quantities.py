@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from fractions import Fraction
 from typing import Any
 
@@ -131,12 +132,14 @@ def trace_steps(total: int) -> list[int]:
 
 
 def build_quantities(
-    network: Network, training: Training, graph: Graph, notation: Notation, in_float64: bool = False
+    network: Network, training: Training, graph: Graph, notation: Notation, in_float64: bool = False,
+    formulas: bool = True,
 ) -> Quantities:
     """Every quantity of the derivation of ``network``, from its training's numbers.
 
     With ``in_float64`` the first step's quantities come from the float64 computation of the same
-    step (PyTorch's), under the same IDs, and the training trace is left out.
+    step (PyTorch's), under the same IDs, and the training trace is left out. Without ``formulas``
+    (JSON needs only values) no quantity gets a formula, which saves building 20,000 of them.
     """
     items: list[Quantity] = []
     ids = notation.ids
@@ -150,10 +153,13 @@ def build_quantities(
     ops = FLOAT64 if in_float64 else Exact()
     settle = getattr(ops, "settle", lambda value: value)
 
-    def add(key: str, value: Any, symbol: sp.Basic | None = None, formula: sp.Basic | None = None,
+    def add(key: str, value: Any, symbol: sp.Basic | None = None, formula: Any = None,
             sample: int | None = None, kind: str = "parameter") -> None:
+        """``formula`` is an expression, or a function that builds it (called only if formulas are wanted)."""
         suffix = f"@{sample + 1}" if sample is not None and rows > 1 else ""
-        items.append(Quantity(key + suffix, settle(value), symbol, formula, sample, kind))
+        if callable(formula):
+            formula = formula() if formulas else None
+        items.append(Quantity(key + suffix, settle(value), symbol, formula if formulas else None, sample, kind))
 
     for parameter in graph.parameters:
         add(ids[parameter.symbol], parameter.value, parameter.symbol)
@@ -170,15 +176,18 @@ def build_quantities(
             add(ids[y], value, y, sample=row, kind="target")
     for s in range(batch):
         _sample_quantities(add, network, first, training.first.loss_scale, graph, notation, s, ops)
-    loss_formula = total(list(graph.sample_losses)) if batch > 1 else _sample_loss_formula(first, training.first.loss_scale, graph, notation, 0)
-    add("E", first.loss, graph.loss_total, loss_formula, kind="loss")
+    if batch > 1:
+        add("E", first.loss, graph.loss_total, lambda: total(list(graph.sample_losses)), kind="loss")
+    else:
+        add("E", first.loss, graph.loss_total,
+            lambda: _sample_loss_formula(first, training.first.loss_scale, graph, notation, 0), kind="loss")
     for parameter in graph.parameters:
         if parameter.trained:
             gradient = read(first.grad_weights, first.grad_biases, parameter.slot)
             if batch > 1:
-                formula = total([Partial(share, parameter.symbol) for share in graph.sample_losses])
+                formula = partial(_sum_of_shares, graph, parameter)
             else:
-                formula = _share_formula(graph, parameter)
+                formula = partial(_share_formula, graph, parameter)
             add(notation.gradient_id(parameter), gradient, Partial(graph.loss_total, parameter.symbol), formula,
                 kind="gradient")
     updates = {update.slot: update for update in step.updates}
@@ -186,12 +195,11 @@ def build_quantities(
         update = updates.get(parameter.slot)
         if update is None:
             continue
-        symbols = update_symbols(graph, parameter, optimizer)
-        rules = dict(optimizer.first_step_rules(symbols))
+        rules = dict(optimizer.first_step_rules(update_symbols(graph, parameter, optimizer))) if formulas else {}
         for state in optimizer.shown_states():
             symbol = graph.states[(state.key, parameter.symbol)]
-            add(notation.state_id(state.key, parameter), update.shown[state.key], symbol, rules[state.key], kind="state")
-        add(notation.updated_id(parameter), update.new, graph.updated[parameter.symbol], rules["new"], kind="new")
+            add(notation.state_id(state.key, parameter), update.shown[state.key], symbol, rules.get(state.key), kind="state")
+        add(notation.updated_id(parameter), update.new, graph.updated[parameter.symbol], rules.get("new"), kind="new")
     add("E_after", step.after_first_loss, kind="after")
     if not in_float64:
         _trace_quantities(add, network, training, graph, notation)
@@ -232,10 +240,10 @@ def _sample_quantities(add: Any, network: Network, first: Pass, scale: Fraction,
             values[unit.z] = sample.z[index][unit.index]
             values[unit.a] = sample.a[index][unit.index]
             add(ids[unit.z], values[unit.z], unit.z, unit.net, row, "net")
-            add(ids[unit.a], values[unit.a], unit.a, unit.written, row, "out")
+            add(ids[unit.a], values[unit.a], unit.a, lambda unit=unit: unit.written, row, "out")
     for j, term in enumerate(graph.loss_terms):
         unit, y = graph.outputs[j], graph.targets[j]
-        formula = None if sample.softmax else network.loss.term(unit.a, y)
+        formula = None if sample.softmax else partial(network.loss.term, unit.a, y)
         add(ids[term], sample.loss_terms[j], term, formula, row, "term")
     for j, p in enumerate(sample.softmax):
         add(notation.softmax_id(j), p, graph.softmax[j], sample=row, kind="softmax")
@@ -244,16 +252,17 @@ def _sample_quantities(add: Any, network: Network, first: Pass, scale: Fraction,
         add("L", ops.total(sample.loss_terms), symbol, sample=row, kind="cross_entropy")
     if batch > 1:
         share = ops.mul(first.loss_scale, ops.total(sample.loss_terms))
-        add("E", share, E, _sample_loss_formula(first, scale, graph, notation, s), row, "loss")
+        add("E", share, E, partial(_sample_loss_formula, first, scale, graph, notation, s), row, "loss")
     for index, layer in enumerate(graph.layers):
         for unit in layer:
             j = unit.index
             values[unit.delta] = sample.delta[index][j]
             add(notation.dE_dout_id(unit), sample.dE_da[index][j], Partial(E, unit.a),
-                _dE_dout_formula(network, first, scale, graph, unit, values), row, "dE_dout")
-            add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z), unit.slope, row, "slope")
+                partial(_dE_dout_formula, network, first, scale, graph, unit, values), row, "dE_dout")
+            add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z),
+                lambda unit=unit: unit.slope, row, "slope")
             add(notation.delta_id(unit), values[unit.delta], unit.delta,
-                sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False), row, "delta")
+                partial(_error_signal_formula, E, unit), row, "delta")
             for symbol in net_symbols(unit.net):
                 local = graph.local_derivative(unit.net, symbol)
                 add(notation.local_id(unit, symbol), Fraction(1) if local == 1 else values[local],
@@ -266,7 +275,7 @@ def _sample_quantities(add: Any, network: Network, first: Pass, scale: Fraction,
                 local = graph.local_derivative(unit.net, parameter.symbol)
                 shares.append(ops.mul(values[unit.delta], Fraction(1) if local == 1 else values[local]))
             add(notation.gradient_id(parameter), ops.total(shares), Partial(E, parameter.symbol),
-                _share_formula(graph, parameter), row, "gradient")
+                partial(_share_formula, graph, parameter), row, "gradient")
 
 
 def update_symbols(graph: Graph, parameter: Any, optimizer: Any) -> dict[str, sp.Basic]:
@@ -276,9 +285,19 @@ def update_symbols(graph: Graph, parameter: Any, optimizer: Any) -> dict[str, sp
         "gradient": Partial(graph.loss_total, parameter.symbol),
         "lr": graph.learning_rate,
         "new": graph.updated[parameter.symbol],
-        **{state.key: graph.states[(state.key, parameter.symbol)] for state in optimizer.states},
+        **{state.key: graph.states[(state.key, parameter.symbol)] for state in optimizer.shown_states()},
         **graph.hypers,
     }
+
+
+def _error_signal_formula(E: sp.Symbol, unit: Any) -> sp.Basic:
+    """delta = dE/dout times dout/dnet."""
+    return sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)
+
+
+def _sum_of_shares(graph: Graph, parameter: Any) -> sp.Basic:
+    """dE/dp as the sum of the samples' shares."""
+    return total([Partial(share, parameter.symbol) for share in graph.sample_losses])
 
 
 def _share_formula(graph: Graph, parameter: Any) -> sp.Basic:
@@ -316,9 +335,8 @@ def softmax_error(graph: Graph, j: int, targets_add_to_one: bool) -> sp.Basic:
 
 def net_symbols(net: sp.Expr) -> list[sp.Symbol]:
     """The symbols of a net input in the order it is written: each weight, the value it multiplies, the bias."""
-    found: list[sp.Symbol] = []
+    found: dict[sp.Symbol, None] = {}  # a dict keeps the order and, unlike a list, finds repeats at once
     for term in net.args if isinstance(net, sp.Add) else (net,):
         for symbol in term.args if isinstance(term, sp.Mul) else (term,):
-            if symbol not in found:
-                found.append(symbol)
-    return found
+            found.setdefault(symbol)
+    return list(found)

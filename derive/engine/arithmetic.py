@@ -111,11 +111,21 @@ class Exact:
         return result
 
     def dot(self, row: Sequence[Any], column: Sequence[Any]) -> Any:
-        """sum of row[k] * column[k], left to right."""
-        result = self.zero
+        """sum of row[k] * column[k]: the rational products exactly, the others summed at each precision at once.
+
+        A net input of 4,000 terms is one sum, not 4,000 twins; it is exactly zero when it cancels
+        to the noise of its largest term at both precisions (see twin.py).
+        """
+        exact = Fraction(0)
+        twins = []
         for a, b in zip(row, column):
-            result = self.add(result, self.mul(a, b))
-        return result
+            if is_exact(a) and is_exact(b):
+                exact += Fraction(a) * Fraction(b)
+            else:
+                twins.append(self.mpf(a) * self.mpf(b))
+        if not twins:
+            return exact
+        return self.precisions.total(twins + [self.mpf(exact)] if exact else twins)
 
 
 class Float64:

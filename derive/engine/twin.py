@@ -45,6 +45,20 @@ class Precisions:
         """A finished value for the rest of derive: a twin becomes its 120-digit value, rounded to 50."""
         return self.low.mpf(value.hi) if isinstance(value, Twin) else value
 
+    def total(self, values: list[Any]) -> Any:
+        """The sum of twins (or Fraction(0)s), exactly zero when it cancels to the noise of its largest term."""
+        twins = [value for value in values if isinstance(value, Twin)]
+        if not twins:
+            return Fraction(0)
+        low = self.low.fsum(t.lo for t in twins)
+        high = self.high.fsum(t.hi for t in twins)
+        if len(twins) > 1:
+            low_scale = max(abs(t.lo) for t in twins)
+            high_scale = max(abs(t.hi) for t in twins)
+            if abs(low) <= low_scale * self.low_noise and abs(high) <= high_scale * self.high_noise:
+                return Fraction(0)
+        return make(self, low, high)
+
     def apply(self, name: str, *arguments: Any) -> "Twin":
         """The mpmath function ``name`` at both precisions."""
         twins = [self.twin(argument) for argument in arguments]

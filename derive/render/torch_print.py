@@ -154,7 +154,8 @@ def layer_names(network: Network) -> tuple[str, ...]:
 
 def pytorch_listing(network: Network, training: Training) -> str:
     """What printing the output, loss, gradients and updated parameters shows, each under a comment naming it."""
-    first, dtype, names = training.first, listing_dtype(network), layer_names(network)
+    step, dtype, names = training.float64, listing_dtype(network), layer_names(network)
+    first = step.first
     lines: list[str] = []
 
     def add(label: str, value: Any) -> None:
@@ -167,7 +168,7 @@ def pytorch_listing(network: Network, training: Training) -> str:
         add(f"{name}.weight.grad", grad_weight)
         if layer.bias_trained:
             add(f"{name}.bias.grad", grad_bias)
-    after = training.after_first
+    after = step.after_first
     for name, layer, weight, bias in zip(names, network.layers, after.weights, after.biases):
         add(f"{name}.weight after optimizer.step()", weight)
         if layer.bias is not None:

@@ -17,14 +17,21 @@ _KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
 _ARRAY_TABLE_HEADER = re.compile(rf"\s*\[\[\s*({_KEY})\s*\]\]")
 _TABLE_HEADER = re.compile(rf"\s*\[\s*({_KEY})\s*\]")
 _KEY_VALUE = re.compile(rf"\s*({_KEY})\s*=")
+_SIGNIFICANT = re.compile(r"""[#"'\[\]{}.=,]""")  # the only characters that change depth, strings or dots
 _MOST_KEY_PARTS = 16  # key paths in messages are short; longer dotted keys need no line
 
 
 def make_locator(text: str) -> Locator:
-    """A function giving the 1-based line of a key path in TOML text, or of its nearest parent."""
-    lines = _key_lines(text)
+    """A function giving the 1-based line of a key path in TOML text, or of its nearest parent.
+
+    The lines are found on the first question, since only a message about a value asks one.
+    """
+    found: list[dict[KeyPath, int]] = []
 
     def locate(path: KeyPath) -> int | None:
+        if not found:
+            found.append(_key_lines(text))
+        lines = found[0]
         for end in range(len(path), 0, -1):
             line = lines.get(tuple(path[:end]))
             if line is not None:
@@ -112,6 +119,10 @@ def _scan_line(line: str, depth: int, open_string: str | None) -> tuple[int, str
                 return depth, open_string, deepest
             index, open_string = end, None
             continue
+        found = _SIGNIFICANT.search(line, index)
+        if found is None:
+            break
+        index = found.start()
         char = line[index]
         if char == "#":
             break
