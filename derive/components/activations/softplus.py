@@ -18,7 +18,7 @@ def rational_value(x: Any) -> Fraction:
     if isinstance(x, (Fraction, int, float)):
         return Fraction(x)
     mantissa, exponent = x.man_exp
-    return Fraction(mantissa) * Fraction(2) ** exponent
+    return Fraction(-mantissa if x < 0 else mantissa) * Fraction(2) ** exponent  # man_exp drops the sign
 
 @ACTIVATIONS.add
 @dataclass(frozen=True)
