@@ -560,21 +560,12 @@ class Check:
     value: str
     reached: tuple[Interval, ...] = ()
     allowed: tuple[Interval, ...] = ()
-    units: tuple[Decimal, ...] = ()  # one unit of the last place of each entry of the value
     problem: str | None = None
 
     @property
     def ok(self) -> bool:
         """Whether the row can reach the value: for every entry, the two intervals meet."""
         return self.problem is None and all(_meets(r, a) for r, a in zip(self.reached, self.allowed))
-
-    def spread_units(self) -> float:
-        """How far the shown numbers leave the row free to land (half its interval), in the value's last-place units."""
-        with mpmath.workprec(IV.prec):
-            spreads = [
-                (mpmath.mpf(r.b) - mpmath.mpf(r.a)) / 2 / mpmath.mpf(str(unit)) for r, unit in zip(self.reached, self.units)
-            ]
-        return float(max(spreads, default=0))
 
     def describe(self) -> str:
         """A readable account, for a failure message."""
@@ -600,12 +591,11 @@ class Report:
         return [check for check in self.checks if not check.ok]
 
 
-def check_document(markdown: str, precision: int | None = None, rounded_matrix_values: bool = False) -> Report:
+def check_document(markdown: str, precision: int | None = None) -> Report:
     """Check every numbers row of a document against the value of its block.
 
     A block's value is its last row when that is a lone number (or matrix of numbers); in matrix
-    style the value of ``Z = W A + b`` is the next display, ``Z = [...]``. ``rounded_matrix_values``
-    reads the P-decimal entries of such a matrix as rounded although derive writes ``=`` before it.
+    style the value of ``Z = W A + b`` is the next display, ``Z = [...]``.
     """
     precision = announced_precision(markdown) if precision is None else precision
     report = Report()
@@ -618,15 +608,15 @@ def check_document(markdown: str, precision: int | None = None, rounded_matrix_v
             continue
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         if numeric[-1] and shown_value(block.rows[-1].tex, precision) is not None:
-            value, rows, from_next = block.rows[-1], rows[:-1], False
+            value, rows = block.rows[-1], rows[:-1]
         elif (following is not None and following.lhs == block.lhs and len(following.rows) == 1
               and shown_value(following.rows[0].tex, precision) is not None):
-            value, from_next = following.rows[0], True
+            value = following.rows[0]
         else:
             report.unchecked.extend(f"{block.lhs}: {row.tex} (no value follows)" for row in rows)
             continue
         for row in rows:
-            report.checks.append(check_row(block.lhs, row, value, precision, rounded_matrix_values and from_next))
+            report.checks.append(check_row(block.lhs, row, value, precision))
     return report
 
 
@@ -637,11 +627,8 @@ def _is_numbers_row(tex: str) -> bool:
         return False  # text this tokenizer does not know is not arithmetic it could check
 
 
-def check_row(lhs: str, row: Row, value: Row, precision: int, value_rounded: bool = False) -> Check:
-    """Whether a numbers row can reach the shown value.
-
-    ``value_rounded`` reads the value's P-decimal numbers as rounded even after '='.
-    """
+def check_row(lhs: str, row: Row, value: Row, precision: int) -> Check:
+    """Whether a numbers row can reach the shown value."""
     shown = shown_value(value.tex, precision)
     try:
         reached = evaluate(row.tex, precision)
@@ -656,8 +643,5 @@ def check_row(lhs: str, row: Row, value: Row, precision: int, value_rounded: boo
         if isinstance(reached, Grid) or shown is None:
             return Check(lhs, row.tex, value.tex, problem="the row is a matrix, the value a number")
         values, entries = [shown], (reached,)
-    allowed = tuple(
-        entry.interval(value.relation == r"\approx" or (value_rounded and entry.may_be_rounded)) for entry in values
-    )
-    units = tuple(DECIMALS.multiply(2, entry.half_unit) for entry in values)
-    return Check(lhs, row.tex, value.tex, entries, allowed, units)
+    allowed = tuple(entry.interval(value.relation == r"\approx") for entry in values)
+    return Check(lhs, row.tex, value.tex, entries, allowed)

@@ -73,7 +73,10 @@ def _swapped(expr: sp.Basic, mapping: dict[sp.Basic, sp.Basic]) -> sp.Basic:
     args = tuple(_swapped(arg, mapping) for arg in expr.args)
     if isinstance(expr, sp.core.operations.AssocOp):
         return expr._from_args(args)
-    return sp.Basic.__new__(type(expr), *args)
+    try:
+        return type(expr)(*args, evaluate=False)
+    except TypeError:  # a node that never evaluates takes no such flag (a Piecewise's pairs)
+        return expr.func(*args)
 
 
 def _assumptions(symbol: sp.Symbol) -> tuple[tuple[str, bool], ...]:

@@ -270,11 +270,13 @@ def _sample_quantities(add: Any, network: Network, first: Pass, scale: Fraction,
     if batch > 1:
         # Sample s's share of dE/dp: its error signal times the local derivative, summed over the units p feeds.
         for parameter in graph.parameters:
-            shares = []
-            for unit in graph.consumers(parameter):
+            if parameter.slot.kind == "bias" and parameter.slot.row is None:
+                share = sample.shared_bias_share[parameter.layer]
+            else:  # one unit takes the parameter: its error signal times the local derivative
+                unit, = graph.consumers(parameter)
                 local = graph.local_derivative(unit.net, parameter.symbol)
-                shares.append(ops.mul(values[unit.delta], Fraction(1) if local == 1 else values[local]))
-            add(notation.gradient_id(parameter), ops.total(shares), Partial(E, parameter.symbol),
+                share = ops.mul(values[unit.delta], Fraction(1) if local == 1 else values[local])
+            add(notation.gradient_id(parameter), share, Partial(E, parameter.symbol),
                 partial(_share_formula, graph, parameter), row, "gradient")
 
 

@@ -56,6 +56,7 @@ class SamplePass:
     delta: list[list] = field(default_factory=list)
     output_gradient: list = field(default_factory=list)  # dE/da of the last layer, scale included
     softmax: list = field(default_factory=list)  # cross-entropy only
+    shared_bias_share: dict = field(default_factory=dict)  # layer -> this sample's dE/db of its shared bias
 
 
 @dataclass
@@ -179,6 +180,8 @@ def _backward(network: Network, state: State, sample: SamplePass, ops: Any) -> N
         sample.dE_da[index] = dE_da
         sample.da_dz[index] = da_dz
         sample.delta[index] = [ops.mul(g, d) for g, d in zip(dE_da, da_dz)]
+        if layer.bias_kind == "shared":  # summed here, in twins, so a share that cancels is exactly 0
+            sample.shared_bias_share[index] = ops.total(sample.delta[index])
 
 
 def _gradients(network: Network, inputs: list[list], samples: list[SamplePass], ops: Any):

@@ -9,7 +9,8 @@ from typing import Any
 
 import mpmath
 
-SIGNIFICANT_DIGITS_WANTED = 3
+FIXED_PLACES = 4  # fixed notation down to 10^-4: 0.000774278 keeps six digits, and 0.000000192 would keep three
+FEWEST_SIGNIFICANT_DIGITS = 3  # at low precision, fixed notation while it keeps three digits
 FORMATS_KEPT = 1 << 16  # formatted numbers remembered per formatter
 
 
@@ -86,13 +87,13 @@ class NumberFormat:
 def format_number(value: Any, precision: int) -> Formatted:
     """Format a value at ``precision`` digits after the decimal point.
 
-    Exact decimals that fit are shown as written (0.15). Values that would show fewer than three
-    significant digits in fixed notation switch to scientific notation, so a small nonzero
-    gradient never prints as 0.000000.
+    Exact decimals that fit are shown as written (0.15). Rounded values below 10^-4 (or showing
+    fewer than three significant digits at a low precision) switch to scientific notation, so a
+    small nonzero gradient never prints as 0.000000 and a small value keeps its digits.
     """
     if isinstance(value, (Fraction, int)):
         exact = exact_decimal(Fraction(value), precision)
-        if exact is not None and (value == 0 or _shows_enough_digits(Fraction(value), precision)):
+        if exact is not None and (value == 0 or _shows_enough_digits(Fraction(value), precision, exact=True)):
             return Formatted(exact, None, True)
     with localcontext() as context:
         context.prec = 100  # room for 30 decimals of values up to 10^8, and mantissas of tiny ones
@@ -139,9 +140,17 @@ def _format_extreme(value: Any, precision: int) -> Formatted:
     return Formatted(mantissa.rstrip("."), int(exponent), False)
 
 
-def _shows_enough_digits(value: Decimal | Fraction, precision: int) -> bool:
-    """Whether fixed notation at ``precision`` decimals keeps enough significant digits."""
-    places = precision - SIGNIFICANT_DIGITS_WANTED + 1 if precision >= SIGNIFICANT_DIGITS_WANTED else 1
+def _shows_enough_digits(value: Decimal | Fraction, precision: int, exact: bool = False) -> bool:
+    """Whether fixed notation at ``precision`` decimals keeps enough significant digits.
+
+    A rounded value smaller than 10^-4 goes to scientific notation with ``precision`` digits after
+    the point, so a line recomputed from it keeps as many digits as one recomputed from a larger
+    value. An exact decimal (a learning rate of 0.00001) stays as written while it shows three digits.
+    """
+    places = precision - FEWEST_SIGNIFICANT_DIGITS + 1
+    if not exact:
+        places = min(FIXED_PLACES, places)
+    places = max(1, places)
     if isinstance(value, Decimal):  # compared as a Decimal: e^-50000000 as a Fraction has 21 million digits
         return value == 0 or abs(value) >= Decimal(1).scaleb(-places)
     return value == 0 or abs(value) >= Fraction(1, 10**places)

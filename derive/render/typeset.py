@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import sympy as sp
 
 from ..derivation.model import Equation
-from ..derivation.nodes import MatrixOp
+from ..derivation.nodes import MatrixOp, QuantityRef
 from ..derivation.notation import Marked, Name, Written
 from ..derivation.quantities import Quantities
 from .numbers import NumberFormat
@@ -86,8 +86,15 @@ class Typesetter:
         return rows
 
     def _numbers_relation(self, equation: Equation) -> str:
-        """'=' for a substitution; '\\approx' when the numbers row is a lone value shown rounded."""
-        quantity = self.quantities.lookup(equation.numbers, equation.scope)
+        """'=' for a substitution; '\\approx' when the numbers row is a lone value, or a matrix of
+        values, shown rounded."""
+        numbers = equation.numbers
+        if isinstance(numbers, sp.MatrixBase):
+            shown = [self.quantities[entry.quantity].value for entry in numbers if isinstance(entry, QuantityRef)]
+            if len(shown) == len(numbers):
+                return "=" if all(self.format(value).exact for value in shown) else r"\approx"
+            return "="
+        quantity = self.quantities.lookup(numbers, equation.scope)
         if quantity is not None and not self.format(quantity.value).exact:
             return r"\approx"
         return "="
@@ -112,6 +119,8 @@ class Typesetter:
             # surroundings, so it may break across rows too without parentheses.
             nested = isinstance(arg, (sp.Mul, MatrixOp)) and not isinstance(expr, sp.Mul)
             pieces = self._parts(arg, scope) if nested else [self.printer(scope).doprint(arg)]
+            if isinstance(expr, sp.Mul) and isinstance(arg, sp.Add):  # a sum as a factor keeps its parentheses
+                pieces = [rf"\left({pieces[0]}\right)"]
             text = pieces[0]
             if isinstance(expr, sp.Add) and text.startswith("-"):
                 parts.append(text if i == 0 else "- " + text.lstrip("- "))
