@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 from fractions import Fraction
 
-import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 
 from conftest import (
     assert_json_matches_torch, close, comparable_with_float64, default_scheme, derive_payload, first_batch, make_train, net_id, out_id, parameter_ids, random_network, random_networks,
-    require_torch, sample_suffix, slot_value, trained_slots, with_data, with_loss, with_train,
+    require_numpy, require_torch, sample_suffix, slot_value, trained_slots, with_data, with_loss, with_train,
 )
 from derive.api import Document, load
 from derive.derivation import derive_document, quantities_of
@@ -227,7 +226,10 @@ def test_every_derived_value_of_random_networks_equals_torch(network: Network) -
     require_torch()
     from derive.verify.reference import torch_run
 
-    training = train(network)
+    try:
+        training = train(network)
+    except OverflowError:  # diverging training: derive.api refuses it cleanly (tests/test_cli.py)
+        assume(False)
     reference = torch_run(network)
     assume(comparable_with_float64(network, training, reference))
     derivation = derive_document(network, training)
@@ -288,8 +290,9 @@ def test_a_batch_derives_the_first_samples_then_sums_every_samples_share(batch: 
 # ---------------------------------------------------------------- the matrix form
 
 
-def matrix_of(expr, quantities) -> np.ndarray | None:
+def matrix_of(expr, quantities):
     """The numbers a matrix-form expression stands for, computed with numpy (None where a matrix is only a shape)."""
+    np = require_numpy()
     if isinstance(expr, MatrixShape):
         return None
     if isinstance(expr, sp.MatrixBase):
@@ -330,6 +333,7 @@ def test_the_matrix_form_states_true_matrix_equations_over_the_scalar_chains_qua
     assert "matrix-forward" in keys and "matrix-backward" in keys
     assert not any(key.startswith(("forward-", "backward-")) for key in keys)
     quantities = matrix.quantities
+    np = require_numpy()
     checked = 0
     for section in matrix.sections:
         if not section.key.startswith("matrix"):

@@ -115,11 +115,11 @@ def random_titles() -> dict[str, str]:
     latin = [c for c in characters(0x20, 0x100) if c not in "'`"]
     anything = characters(0x20, 0x3000) + characters(0x4E00, 0x4E80) + characters(0x1F600, 0x1F650)
     titles = {}
-    while len(titles) < 4:
+    while len(titles) < 3:
         title = "".join(rng.choice(latin) for _ in range(rng.randint(1, 40)))
         if title.strip() and not any(x in title for x in LIGATURES):
             titles[f"random Latin-1 {len(titles) + 1}"] = title
-    for number in range(1, 4):
+    for number in range(1, 3):
         titles[f"random Unicode {number}"] = "".join(rng.choice(anything) for _ in range(rng.randint(5, 30)))
     return titles
 

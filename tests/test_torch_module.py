@@ -17,12 +17,12 @@ from fractions import Fraction
 import pytest
 
 from conftest import (
-    FIXTURES, cli_json, load_fixture, require_shared_seed, require_torch, run_cli, section, torch_loss,
+    FIXTURES, cli_json, load_fixture, require_numpy, require_shared_seed, require_torch, run_cli, section, torch_loss,
 )
 from derive.errors import SpecError
 
 torch = require_torch()
-np = pytest.importorskip("numpy")
+np = require_numpy()
 
 from derive.spec.torch_module import layers_from_module, layers_from_module_path, read_module_path, shortest_decimal  # noqa: E402
 
