@@ -1,62 +1,175 @@
-"""The LaTeX compiles with pdflatex -no-shell-escape: no errors, no overfull lines, user text printed literally."""
+"""The LaTeX compiles with pdflatex -no-shell-escape: no errors, no overfull lines, user text printed literally.
+
+Each document is compiled once. The compilations of a group run two at a time in a module fixture
+(pdflatex is a separate process), and each test then reads its PDF and log.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
+import json
+import random
 import subprocess
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from derive.derivation import build_document
-from derive.output import compile_pdf
-from derive.render import render_latex
-from derive.spec import load_spec
+from conftest import (
+    EXAMPLES, ROOT, files_in, one_neuron, random_network, require_pdflatex, require_pdftotext, run_cli, with_data,
+)
+from derive.api import Document, load
+from derive.options import Options
+from derive.render.pdf import compile_pdf
+from derive.spec import load_spec, parse_spec
 
-from _tools import require_pdflatex
-from networks import random_network
+WORKERS = 2  # pdflatex runs are independent processes; two at a time on two cores
+
+
+def compile_all(documents: dict) -> dict:
+    """{key: Document} -> {key: (pdf, log)}, compiled two at a time."""
+    require_pdflatex()
+    latex = {key: document.latex() for key, document in documents.items()}
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return dict(zip(latex, pool.map(compile_pdf, latex.values())))
+
+
+def overfull(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "Overfull" in line]
+
+
+# ---------------------------------------------------------------- every example, and networks of every shape
+
+EXAMPLE_CASES = [(name, style, 9) for name in EXAMPLES for style in ("scalar", "matrix")] + [
+    ("mazur", "scalar", 4), ("mazur-classic", "scalar", 4)]
+
+
+@pytest.fixture(scope="module")
+def example_pdfs() -> dict:
+    return compile_all({case: Document(load(case[0]), Options(style=case[1], precision=case[2])) for case in EXAMPLE_CASES})
+
+
+@pytest.mark.parametrize("case", EXAMPLE_CASES, ids=[f"{n}-{s}-{p}" for n, s, p in EXAMPLE_CASES])
+def test_every_example_compiles_without_overfull_lines(example_pdfs: dict, case) -> None:
+    pdf, log = example_pdfs[case]
+    assert pdf.startswith(b"%PDF")
+    assert not overfull(log), overfull(log)
+
+
+def wide_batch(widths: list[int], batch: int):
+    inputs = [[((7 * s + 3 * k) % 19 - 9) / 10 for k in range(widths[0])] for s in range(batch)]
+    targets = [[k / 5 for k in range(widths[-1])] for _ in range(batch)]
+    return with_data(random_network(2, widths), inputs, targets)
+
+
+def long_path_spec(folder: Path):
+    """The seed loaded by a long path: the document names it in a breakable code font."""
+    folder = folder / "course-notes" / "week-03-backpropagation"
+    folder.mkdir(parents=True)
+    (folder / "mazur.toml").write_text((ROOT / "examples" / "mazur.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    return load_spec(str(folder / "mazur.toml"))
+
+
+SHAPES = {
+    "1-1 per-neuron bias": lambda tmp: Document(random_network(1, [1, 1], ["per_neuron"])),
+    "3-4-4-1 every bias kind": lambda tmp: Document(random_network(2, [3, 4, 4, 1], ["per_neuron", "shared", "none"])),
+    "4-4-4-4 frozen biases": lambda tmp: Document(random_network(3, [4, 4, 4, 4], ["frozen", "shared_frozen", "per_neuron"])),
+    "2-3-2 shared bias": lambda tmp: Document(random_network(4, [2, 3, 2], ["shared", "per_neuron"])),
+    "4-4-4 at 15 decimals": lambda tmp: Document(random_network(5, [4, 4, 4]), Options(precision=15)),
+    "batch of 3, tables of the rest": lambda tmp: Document(wide_batch([2, 3, 3], 3)),
+    "matrix form, batch of 4 (numbers)": lambda tmp: Document(wide_batch([2, 3, 2], 4), Options(style="matrix")),
+    "matrix form, batch of 5 (shapes)": lambda tmp: Document(wide_batch([2, 3, 2], 5), Options(style="matrix")),
+    "a spec loaded by a long path": lambda tmp: Document(long_path_spec(tmp)),
+}
+
+
+@pytest.fixture(scope="module")
+def shape_pdfs(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("shapes")
+    return compile_all({name: make(folder) for name, make in SHAPES.items()})
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_networks_of_every_shape_compile_without_overfull_lines(shape_pdfs: dict, name: str) -> None:
+    pdf, log = shape_pdfs[name]
+    assert pdf.startswith(b"%PDF")
+    assert not overfull(log), overfull(log)
+
+
+# ---------------------------------------------------------------- user text prints literally
 
 HOSTILE_TITLE = r"\input{/etc/passwd} \write18{rm -rf ~} 100% $x$ & #1 ~ ^ {} _"
+MARKDOWN_HOSTILE = "<script>alert(1)</script> [link](javascript:x) | table | *bold* `code` $$x$$ ![i](x) &amp; <b>"
+TEX_FILE_WRITES = r"\immediate\openout5=pwned.tex \immediate\write5{x}\immediate\closeout5 \immediate\write18{touch pwned}"
+LIGATURES = ("--", "``", "''", ",,", "<<", ">>", "!`", "?`", "'", "`")
 
 
-def compile_and_check(network, precision: int) -> bytes:
-    require_pdflatex()
-    pdf, log = compile_pdf(render_latex(build_document(network), precision))
-    assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]
+def characters(low: int, high: int) -> list[str]:
+    """The code points of letters, marks, numbers, punctuation, symbols and spaces between low and high."""
+    return [chr(c) for c in range(low, high) if unicodedata.category(chr(c))[0] in "LMNPS" or unicodedata.category(chr(c)) == "Zs"]
+
+
+def random_titles() -> dict[str, str]:
+    """Titles drawn at random (with a fixed seed): Latin-1 text, which T1 fonts set, and any Unicode text."""
+    rng = random.Random(2026)
+    latin = [c for c in characters(0x20, 0x100) if c not in "'`"]
+    anything = characters(0x20, 0x3000) + characters(0x4E00, 0x4E80) + characters(0x1F600, 0x1F650)
+    titles = {}
+    while len(titles) < 3:
+        title = "".join(rng.choice(latin) for _ in range(rng.randint(1, 40)))
+        if title.strip() and not any(x in title for x in LIGATURES):
+            titles[f"random Latin-1 {len(titles) + 1}"] = title
+    for number in range(1, 3):
+        titles[f"random Unicode {number}"] = "".join(rng.choice(anything) for _ in range(rng.randint(5, 30)))
+    return titles
+
+
+TITLES = {
+    "hostile": HOSTILE_TITLE,
+    "markdown hostile": MARKDOWN_HOSTILE,
+    "quotes": "it's `q` \"d\" a-b",
+    "ligatures": "a--b---c ``q'' ,,d <<e>> !` ?` it's",
+    "unicode": "Backprop für alle: σ, Ω, 中文, 😀",
+    **random_titles(),
+}
+SHOWN_AS_TYPED = [key for key in TITLES if not key.startswith(("unicode", "random Unicode"))]
+
+
+def titled_spec(title: str) -> str:
+    """A one-neuron spec with this title (a short document compiles faster; the title is on page 1 either way)."""
+    return "title = " + json.dumps(title, ensure_ascii=False) + "\n" + one_neuron("sigmoid", "0.5", "0.1", "0.25", "0.75")
+
+
+def with_title(title: str):
+    return parse_spec(titled_spec(title), "spec.toml", "spec")
+
+
+@pytest.fixture(scope="module")
+def title_pdfs() -> dict:
+    return compile_all({key: Document(with_title(title)) for key, title in TITLES.items()})
+
+
+def pdf_title(pdf: bytes) -> str:
+    """The title as pdftotext reads it from page 1 (-raw keeps the spaces between one-letter words)."""
+    text = subprocess.run([require_pdftotext(), "-raw", "-l", "1", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    return " ".join(text.split("This document")[0].split())
+
+
+@pytest.mark.parametrize("key", list(TITLES))
+def test_a_title_compiles_and_prints_as_typed(title_pdfs: dict, key: str) -> None:
+    pdf, log = title_pdfs[key]
     assert pdf.startswith(b"%PDF")
-    return pdf
+    if key in SHOWN_AS_TYPED:
+        title = TITLES[key]
+        assert unicodedata.normalize("NFKC", pdf_title(pdf)) == unicodedata.normalize("NFKC", " ".join(title.split()))
 
 
-@pytest.mark.parametrize("example", ["mazur", "mazur-classic"])
-@pytest.mark.parametrize("precision", [4, 9])
-def test_examples_compile(example: str, precision: int) -> None:
-    compile_and_check(load_spec(example), precision)
-
-
-@pytest.mark.parametrize(
-    "seed, widths, biases",
-    [
-        (1, [1, 1], ["per_neuron"]),
-        (2, [3, 4, 4, 1], ["per_neuron", "shared", "none"]),
-        (3, [4, 4, 4, 4], ["frozen", "shared_frozen", "per_neuron"]),
-        (4, [2, 3, 2], ["shared", "per_neuron"]),
-    ],
-)
-def test_random_networks_compile(seed: int, widths: list[int], biases: list[str]) -> None:
-    compile_and_check(random_network(seed, widths, biases), 9)
-
-
-def test_wide_precision_compiles() -> None:
-    compile_and_check(random_network(5, [4, 4, 4], ["per_neuron", "per_neuron"]), 15)
-
-
-def test_hostile_title_prints_literally() -> None:
-    network = dataclasses.replace(load_spec("mazur"), title=HOSTILE_TITLE)
-    pdf = compile_and_check(network, 4)
-    if shutil.which("pdftotext") is None:
-        from _tools import _missing
-
-        _missing("pdftotext")
-    text = subprocess.run(["pdftotext", "-l", "1", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    title = text.split("This document")[0]
-    assert " ".join(title.split()) == HOSTILE_TITLE
+def test_a_title_that_writes_files_writes_none_through_the_command_line(workdir: Path, capsys) -> None:
+    require_pdflatex()
+    (workdir / "spec.toml").write_text(titled_spec(TEX_FILE_WRITES), encoding="utf-8")
+    for extension in ("tex", "pdf"):
+        status, _, err = run_cli(["spec.toml", "--format", "pdf" if extension == "pdf" else "latex", "-o", f"out/doc.{extension}"], capsys)
+        assert status == 0, err
+    assert sorted(files_in(workdir)) == ["out/doc.pdf", "out/doc.tex", "spec.toml"]  # no .aux, .log, .tmp or pwned*
+    assert pdf_title((workdir / "out" / "doc.pdf").read_bytes()) == " ".join(TEX_FILE_WRITES.split())

@@ -1,4 +1,4 @@
-"""Fuzzing the real entry point, derive.cli.main (issue 5).
+"""Fuzzing the real entry point, derive.cli.main.
 
 Hypothesis mutates the seed spec (drops, duplicates and retypes keys, perturbs shapes, injects
 hostile strings) and generates random TOML text and bytes. Whatever comes in, the result is a
@@ -13,13 +13,12 @@ import math
 import os
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from derive import cli
 
-from test_bad_input import BASE, assert_markdown_literal
+from conftest import SEED_SPEC as BASE, assert_markdown_literal
 
 FUZZ = settings(
     max_examples=100,
@@ -46,14 +45,15 @@ VALUES = HOSTILE + [
     "[[0.5], [0.5]]", '{ a = 1 }', "1979-05-27", "07:32:00", '["sigmoid"]', '"sigmoid"', '"relu"',
     '"identity"', '"tanh"', '"leaky_relu"', '"bce"', '"cross_entropy"', '"mse"', '"adam"', '"sgd"',
     "[0, 1]", "[2]", "[-1]", "0.9", "1e-8", "1000",
-]  # not 1e8 as a bias: that is the known formatter bug of test_edges.py::TINIEST
+]
 KEYS = ["activation", "weight", "bias", "train_bias", "negative_slope", "input", "target", "kind",
         "optimizer", "lr", "steps", "momentum", "betas", "eps", "weight_decay", "title", "wieght",
-        "layer", "data", "loss", "train", "torch", "module", "x"]
+        "layer", "data", "loss", "train", "torch", "module", "x", "batch_size", "epochs", "file", "published"]
 EXTRA_LINES = ["[[layer]]", "[data]", "[loss]", "[train]", "[extra]", "[torch]", "[layer]",
                'activation = "relu"', "weight = [[1.0, 2.0]]", "bias = 0.1", "train_bias = false",
                'module = "nope.py:Net"', "negative_slope = 0.2", "steps = 3", 'optimizer = "adam"',
-               "betas = [0.9, 0.99]", "momentum = 0.9", "]", "[[", "= 1", "key = ", "# comment"]
+               "betas = [0.9, 0.99]", "momentum = 0.9", "]", "[[", "= 1", "key = ", "# comment",
+               "batch_size = 2", "epochs = 2", '[published]', 'source = "x"', "loss_after = 0.3", 'file = "d.csv"']
 
 
 def matrix_literal(rows: int, columns: int, value: str) -> str:
@@ -134,12 +134,6 @@ def run_spec(workdir: Path, capsys, text: str | bytes, format: str) -> tuple[int
     check_outcome(workdir, status, err, output, format)
     event(f"exit {status}")
     return status, err
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @FUZZ

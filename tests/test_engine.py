@@ -1,0 +1,952 @@
+"""The engine's numbers (derive.engine: exact first step, float64 training) against oracles that share no code with it.
+
+- SymPy's ``diff`` of the fully composed loss, written out here from the Network (not by derive's
+  graph), evaluated from exact rationals; derive's chain rule over its graph (tests/chain_rule.py)
+  must give the same expressions;
+- central finite differences of a forward pass written here in 50-digit mpmath;
+- PyTorch float64 autograd and torch.optim, through derive.verify.reference.torch_run
+  (``assert_json_matches_torch``) and through plain ``nn.Linear`` layers written here;
+- the seed script's printed numbers and the blog post's published figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import struct
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+import mpmath as mp
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from chain_rule import compose, graph_values, loss_expression, symbolic_gradients
+from conftest import (
+    EXAMPLES, SMOOTH, assert_json_matches_torch, assert_same, close, comparable_with_float64, first_batch, make_layer, make_network, make_train,
+    one_neuron, random_network, random_networks, require_torch, with_activation, with_data, with_loss, with_train,
+)
+from derive.api import Document, load
+from derive.derivation.graph import build_graph
+from derive.engine.arithmetic import to_float
+from derive.engine.parameters import Slot, read
+from derive.engine.training import train
+from derive.network import Network
+from derive.options import Options
+from derive.spec import parse_spec
+
+Key = tuple  # (layer, "weight" | "bias", row or None, column or None), as derive's Slot
+
+
+# ---------------------------------------------------------------- reading a Network, independently
+
+
+def rational(value: Fraction | int) -> sp.Rational:
+    value = Fraction(value)
+    return sp.Rational(value.numerator, value.denominator)
+
+
+def to_mp(value) -> mp.mpf:
+    """A Fraction, mpf (of any context), SymPy number or float as an mpf at the current precision."""
+    if isinstance(value, (Fraction, int)):
+        value = Fraction(value)
+        return mp.mpf(value.numerator) / value.denominator
+    if isinstance(value, sp.Basic):
+        return mp.mpf(str(value))
+    if hasattr(value, "_mpf_"):
+        return mp.mpf(value._mpf_)
+    return mp.mpf(value)
+
+
+def parameter_keys(network: Network) -> list[Key]:
+    keys: list[Key] = []
+    for l, layer in enumerate(network.layers):
+        for j, row in enumerate(layer.weight):
+            keys += [(l, "weight", j, k) for k in range(len(row))]
+        if layer.bias_kind == "per_neuron":
+            keys += [(l, "bias", j, None) for j in range(layer.out_features)]
+        elif layer.bias_kind == "shared":
+            keys.append((l, "bias", None, None))
+    return keys
+
+
+def parameter_value(network: Network, key: Key) -> Fraction:
+    l, kind, j, k = key
+    layer = network.layers[l]
+    if kind == "weight":
+        return layer.weight[j][k]
+    return layer.bias if j is None else layer.bias[j]
+
+
+def target_row(network: Network, row: int) -> list[Fraction]:
+    target = network.data.targets[row]
+    if isinstance(target, int):
+        return [Fraction(int(k == target)) for k in range(network.layers[-1].out_features)]
+    return list(target)
+
+
+def derive_gradient(first, key: Key):
+    """The gradient of ``key`` in derive's numeric pass (``train(network).first``)."""
+    return read(first.grad_weights, first.grad_biases, Slot(*key))
+
+
+def is_trained(network: Network, key: Key) -> bool:
+    return key[1] == "weight" or network.layers[key[0]].train_bias
+
+
+def key_of(parameter) -> Key:
+    slot = parameter.slot
+    return (slot.layer, slot.kind, slot.row, slot.column)
+
+
+def scale_of(network: Network, batch: int) -> sp.Rational:
+    """The factor in front of the summed loss terms, as PyTorch's reductions have it."""
+    outputs = network.layers[-1].out_features
+    return {"mse": sp.Rational(1, batch * outputs), "bce": sp.Rational(1, batch * outputs),
+            "cross_entropy": sp.Rational(1, batch)}.get(network.loss.name, sp.Integer(1))
+
+
+# ---------------------------------------------------------------- oracle 1: SymPy diff of the composed loss
+
+
+def sympy_activation(name: str, z: sp.Expr, slope: sp.Rational) -> sp.Expr:
+    return {
+        "sigmoid": lambda: 1 / (1 + sp.exp(-z)),
+        "tanh": lambda: sp.tanh(z),
+        "relu": lambda: sp.Piecewise((z, z > 0), (0, True)),
+        "leaky_relu": lambda: sp.Piecewise((z, z > 0), (slope * z, True)),
+        "identity": lambda: z,
+    }[name]()
+
+
+def composed_loss(network: Network) -> tuple[sp.Expr, dict[Key, sp.Symbol]]:
+    """The first batch's loss written out from the inputs to the loss, every parameter a symbol."""
+    symbols = {key: sp.Symbol("p_" + "_".join(map(str, key)), real=True) for key in parameter_keys(network)}
+    rows = first_batch(network)
+    loss_name = network.loss.name
+    total = sp.Integer(0)
+    for row in rows:
+        a = [rational(v) for v in network.data.inputs[row]]
+        for l, layer in enumerate(network.layers):
+            slope = rational(getattr(layer.activation, "negative_slope", 0))
+            outputs = []
+            for j, weights in enumerate(layer.weight):
+                z = sp.Add(*(symbols[(l, "weight", j, k)] * a[k] for k in range(len(weights))))
+                if layer.bias_kind == "per_neuron":
+                    z += symbols[(l, "bias", j, None)]
+                elif layer.bias_kind == "shared":
+                    z += symbols[(l, "bias", None, None)]
+                outputs.append(sympy_activation(layer.activation.name, z, slope))
+            a = outputs
+        targets = [rational(t) for t in target_row(network, row)]
+        if loss_name == "cross_entropy":
+            normaliser = sp.Add(*(sp.exp(o) for o in a))
+            total += sp.Add(*(-t * sp.log(sp.exp(o) / normaliser) for o, t in zip(a, targets)))
+        elif loss_name == "bce":
+            total += sp.Add(*(-(t * sp.log(o) + (1 - t) * sp.log(1 - o)) for o, t in zip(a, targets)))
+        else:
+            total += sp.Add(*((o - t) ** 2 for o, t in zip(a, targets)))
+    factor = {"half_sse": sp.Rational(1, 2)}.get(loss_name, scale_of(network, len(rows)))
+    return factor * total, symbols
+
+
+def oracle_values(network: Network, symbols: dict[Key, sp.Symbol]) -> dict[sp.Symbol, sp.Rational]:
+    return {symbol: rational(parameter_value(network, key)) for key, symbol in symbols.items()}
+
+
+def evaluate(expr: sp.Expr, values: dict[sp.Symbol, sp.Rational], dps: int = 80) -> mp.mpf:
+    """expr at exact rational values, in ``dps``-digit mpmath, each shared subexpression once.
+
+    SymPy's evalf walks a composed expression as a tree, which takes minutes for three layers of
+    four units; the same numbers on the expression's DAG take milliseconds.
+    test_dag_evaluator_agrees_with_evalf ties the two together.
+    """
+    memo: dict[sp.Basic, mp.mpf] = {}
+    with mp.workdps(dps):
+
+        def value(e: sp.Basic) -> mp.mpf:
+            if e in memo:
+                return memo[e]
+            if e.is_Symbol:
+                result = mp.mpf(values[e].p) / values[e].q
+            elif e.is_Rational:
+                result = mp.mpf(e.p) / e.q
+            elif e.is_Add:
+                result = mp.fsum(value(arg) for arg in e.args)
+            elif e.is_Mul:
+                result = mp.fprod(value(arg) for arg in e.args)
+            elif e.is_Pow and e.exp.is_Integer:
+                result = value(e.base) ** int(e.exp)
+            elif isinstance(e, sp.exp):
+                result = mp.exp(value(e.args[0]))
+            elif isinstance(e, sp.log):
+                result = mp.log(value(e.args[0]))
+            elif isinstance(e, sp.tanh):
+                result = mp.tanh(value(e.args[0]))
+            elif isinstance(e, sp.Piecewise):
+                result = next(value(piece) for piece, condition in e.args if holds(condition))
+            else:
+                raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+            memo[e] = result
+            return result
+
+        def holds(condition: sp.Basic) -> bool:
+            if condition is sp.true:
+                return True
+            if isinstance(condition, sp.StrictGreaterThan):
+                return value(condition.lhs) > value(condition.rhs)
+            raise TypeError(f"cannot decide {condition}")
+
+        return +value(expr)
+
+
+def exact_at_60(expr: sp.Expr, values: dict) -> sp.Float:
+    """SymPy's own evaluation: rationals put in exactly, then evalf to 60 digits."""
+    result = expr.xreplace(values).evalf(60)
+    assert result.is_Number, f"symbols left after substitution: {result.free_symbols}"
+    return result
+
+
+def assert_chain_rule_matches_diff(network: Network, keys: list[Key] | None = None, exact: bool = False) -> None:
+    """Three ways to dE/dp agree: SymPy's diff of the composed loss (the oracle), the chain rule over
+    derive's graph (local derivatives only), and the engine's exact numbers."""
+    loss, symbols = composed_loss(network)
+    values = oracle_values(network, symbols)
+    rows = list(first_batch(network))
+    graph = build_graph(network, len(rows))
+    assert sorted(map(key_of, graph.parameters), key=repr) == sorted(symbols, key=repr)
+    scale = scale_of(network, len(rows))
+    gradients = symbolic_gradients(graph, network, scale)
+    sample_values = [graph_values(graph, network, row) for row in rows]
+    first = train(network).first
+    by_key = {key_of(p): p for p in graph.parameters}
+    at = exact_at_60 if exact else evaluate
+    tolerance = sp.Float("1e-50", 60) if exact else mp.mpf("1e-50")
+
+    with mp.workdps(80):  # sums of 80-digit values stay at 80 digits
+        oracle_loss = at(loss, values)
+        derived_loss = compose(loss_expression(graph, network, scale), graph)
+        assert abs(sum(at(derived_loss, v) for v in sample_values) - oracle_loss) < tolerance
+        assert abs(to_mp(oracle_loss) - to_mp(first.loss)) < mp.mpf("1e-40")
+        for key in symbols if keys is None else keys:
+            parameter = by_key[key]
+            oracle = at(sp.diff(loss, symbols[key]), values)
+            composed = compose(gradients[parameter.symbol], graph)
+            chained = sum(at(composed, v) for v in sample_values)
+            assert abs(chained - oracle) < tolerance, f"{key}: chain rule {chained}, diff {oracle}"
+            if is_trained(network, key):
+                numeric = derive_gradient(first, key)
+                assert abs(to_mp(oracle) - to_mp(numeric)) < mp.mpf("1e-40"), f"{key}: engine {numeric}, diff {oracle}"
+
+
+@pytest.mark.parametrize("name", ["mazur", "mazur-classic"])
+def test_chain_rule_equals_diff_of_composed_loss_evaluated_by_sympy(name: str) -> None:
+    assert_chain_rule_matches_diff(load(name), exact=True)
+
+
+@pytest.mark.parametrize("name", sorted(set(EXAMPLES) - {"mazur", "mazur-classic"}))
+def test_chain_rule_equals_diff_of_composed_loss_for_the_other_examples(name: str) -> None:
+    assert_chain_rule_matches_diff(load(name))
+
+
+def test_oracle_loss_is_the_published_seed_loss() -> None:
+    # Guards the oracle itself: the post and the seed script give E_total = 0.298371109.
+    network = load("mazur")
+    loss, symbols = composed_loss(network)
+    value = exact_at_60(loss, oracle_values(network, symbols))
+    assert f"{Decimal(str(value)):.9f}" == "0.298371109"
+
+
+def test_dag_evaluator_agrees_with_evalf() -> None:
+    network = with_activation(load("mazur"), "tanh", layers=[0])
+    loss, symbols = composed_loss(with_loss(network, "bce"))
+    values = oracle_values(network, symbols)
+    for symbol in symbols.values():
+        derivative = sp.diff(loss, symbol)
+        with mp.workdps(80):
+            assert abs(evaluate(derivative, values) - to_mp(exact_at_60(derivative, values))) < mp.mpf("1e-55")
+
+
+TWO_SAMPLES = (((0.3, -0.7), (-0.5, 0.9)), ((0.1, 0.9), (1, 0.25)))
+CHAIN_RULE_CASES = {
+    # (activations, loss, bias kinds): batch 2, widths 2-3-2 or 2-2-2-2
+    "mse, tanh then sigmoid": (["tanh", "sigmoid"], "mse", ["per_neuron", "per_neuron"]),
+    "sse, leaky_relu then identity": (["leaky_relu", "identity"], "sse", ["per_neuron", "shared"]),
+    "bce, tanh then sigmoid": (["tanh", "sigmoid"], "bce", ["shared", "frozen"]),
+    "half_sse, relu, sigmoid, sigmoid": (["relu", "sigmoid", "sigmoid"], "half_sse", ["per_neuron", "none", "shared_frozen"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHAIN_RULE_CASES))
+def test_chain_rule_equals_diff_of_composed_loss_for_other_activations_and_losses(case: str) -> None:
+    kinds, loss, biases = CHAIN_RULE_CASES[case]
+    network = random_network(13, [2, 3, 2] if len(kinds) == 2 else [2, 2, 2, 2], biases)
+    for index, kind in enumerate(kinds):
+        network = with_activation(network, kind, layers=[index], **({"negative_slope": "0.2"} if kind == "leaky_relu" else {}))
+    network = with_loss(with_data(network, *TWO_SAMPLES), loss)
+    assert_chain_rule_matches_diff(network)
+
+
+ORACLE_RUNS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@ORACLE_RUNS
+@given(network=random_networks(max_depth=3, max_width=3, max_batch=2, activations=SMOOTH, optimizers=False), data=st.data())
+def test_chain_rule_equals_diff_of_composed_loss_for_random_networks(network: Network, data) -> None:
+    keys = parameter_keys(network)
+    if len(keys) > 8:
+        # diff of a deep composed loss costs about a second per first-layer weight: check the
+        # deepest weight and up to three others drawn at random.
+        keys = [keys[0]] + data.draw(st.lists(st.sampled_from(keys[1:]), min_size=1, max_size=3, unique=True))
+    assert_chain_rule_matches_diff(network, keys)
+
+
+# ---------------------------------------------------------------- oracle 2: central finite differences
+
+
+def mp_activation(name: str, z: mp.mpf, slope: mp.mpf) -> mp.mpf:
+    if name == "sigmoid":
+        return 1 / (1 + mp.exp(-z))
+    if name == "tanh":
+        return mp.tanh(z)
+    if name in ("relu", "leaky_relu"):
+        return z if z > 0 else (slope if name == "leaky_relu" else 0) * z
+    return z
+
+
+def mp_forward(network: Network, overrides: dict[Key, mp.mpf] | None = None):
+    """z and a per layer (first sample) and the first batch's loss, in the current mpmath precision."""
+    overrides = overrides or {}
+
+    def p(key: Key) -> mp.mpf:
+        return overrides[key] if key in overrides else to_mp(parameter_value(network, key))
+
+    rows = first_batch(network)
+    total = mp.mpf(0)
+    first = None
+    for row in rows:
+        a = [to_mp(v) for v in network.data.inputs[row]]
+        zs, activations = [], []
+        for l, layer in enumerate(network.layers):
+            slope = to_mp(getattr(layer.activation, "negative_slope", 0))
+            z = []
+            for j, weights in enumerate(layer.weight):
+                net = mp.fsum(p((l, "weight", j, k)) * a[k] for k in range(len(weights)))
+                if layer.bias_kind == "per_neuron":
+                    net += p((l, "bias", j, None))
+                elif layer.bias_kind == "shared":
+                    net += p((l, "bias", None, None))
+                z.append(net)
+            a = [mp_activation(layer.activation.name, v, slope) for v in z]
+            zs.append(z)
+            activations.append(a)
+        first = first or (zs, activations)
+        targets = [to_mp(t) for t in target_row(network, row)]
+        if network.loss.name == "cross_entropy":
+            log_norm = mp.log(mp.fsum(mp.exp(o) for o in a))
+            total += mp.fsum(-t * (o - log_norm) for o, t in zip(a, targets))
+        elif network.loss.name == "bce":
+            total += mp.fsum(-(t * mp.log(o) + (1 - t) * mp.log(1 - o)) for o, t in zip(a, targets))
+        else:
+            total += mp.fsum((o - t) ** 2 for o, t in zip(a, targets))
+    factor = mp.mpf(1) / 2 if network.loss.name == "half_sse" else to_mp(Fraction(str(scale_of(network, len(rows)))))
+    return first[0], first[1], factor * total
+
+
+def assert_matches_finite_differences(network: Network) -> None:
+    first = train(network).first
+    with mp.workdps(50):
+        zs, activations, loss = mp_forward(network)
+        assert abs(to_mp(first.loss) - loss) < mp.mpf("1e-45")
+        for l in range(len(network.layers)):
+            for j in range(network.layers[l].out_features):
+                assert abs(to_mp(first.samples[0].z[l][j]) - zs[l][j]) < mp.mpf("1e-45")
+                assert abs(to_mp(first.samples[0].a[l][j]) - activations[l][j]) < mp.mpf("1e-45")
+        h = mp.mpf(10) ** -15
+        for key in parameter_keys(network):
+            if not is_trained(network, key):
+                continue
+            centre = to_mp(parameter_value(network, key))
+            central = (mp_forward(network, {key: centre + h})[2] - mp_forward(network, {key: centre - h})[2]) / (2 * h)
+            numeric = derive_gradient(first, key)
+            assert abs(to_mp(numeric) - central) < mp.mpf("1e-20"), (key, numeric, central)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_gradients_match_central_finite_differences(name: str) -> None:
+    assert_matches_finite_differences(load(name))
+
+
+@settings(max_examples=25, deadline=None)
+@given(network=random_networks(max_depth=3, max_width=4, max_batch=3, activations=SMOOTH, optimizers=False))
+def test_gradients_match_central_finite_differences_for_random_networks(network: Network) -> None:
+    assert_matches_finite_differences(network)
+
+
+# ---------------------------------------------------------------- oracle 3: PyTorch float64
+
+
+def document_json(network: Network) -> dict:
+    """The JSON a user gets (derive --format json), through the Python API."""
+    return json.loads(Document(network, Options(format="json")).json())
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_matches_torch(name: str) -> None:
+    network = load(name)
+    assert_json_matches_torch(network, document_json(network), rel=1e-12)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(random_networks())
+def test_every_json_value_of_random_networks_equals_torch(network: Network) -> None:
+    """Random activations, losses, bias styles, batches, mini-batches and epochs, SGD and Adam.
+
+    Compared at 1e-12 relative, a thousand times tighter than --verify's tolerance: derive's float64
+    steps follow PyTorch's operation for operation.
+    """
+    require_torch()
+    from derive.verify.reference import torch_run
+
+    try:
+        training = train(network)
+    except OverflowError:  # diverging training: derive.api refuses it cleanly (tests/test_cli.py)
+        assume(False)
+    reference = torch_run(network)
+    assume(comparable_with_float64(network, training, reference))
+    assert_json_matches_torch(network, training, reference=reference, rel=1e-12)
+
+
+FIXED_NETWORK_TRAINS = {
+    "sgd": make_train("sgd", steps=3, lr="0.2", momentum="0.9", weight_decay="0.01"),
+    "adam": make_train("adam", steps=3, lr="0.05", weight_decay="0.01"),
+    "sgd, mini-batches of 2 for 2 epochs": make_train("sgd", batch_size=2, epochs=2, lr="0.2", momentum="0.5"),
+}
+
+
+@pytest.mark.parametrize("train_name", sorted(FIXED_NETWORK_TRAINS))
+@pytest.mark.parametrize("loss", ["half_sse", "sse", "mse", "bce", "cross_entropy"])
+def test_a_fixed_network_of_each_loss_and_optimizer_matches_torch(loss: str, train_name: str) -> None:
+    """A deterministic anchor for the random tests: 2-3-2 (or 2-3-3), leaky ReLU then another activation, batch 3."""
+    outputs = 3 if loss == "cross_entropy" else 2
+    last = {"bce": "sigmoid", "cross_entropy": "identity"}.get(loss, "tanh")
+    layers = [
+        make_layer("leaky_relu", [[0.3, -0.2], [0.5, 0.7], [-0.4, 0.1]], [0.1, -0.2, 0.05], negative_slope="0.1"),
+        # a shared output bias would do for the other losses, but under softmax its gradient is exactly 0 (the
+        # softmax ignores a shift), which Adam turns into noise in float64: a bias per output neuron
+        make_layer(last, [[0.2, -0.3, 0.5], [-0.4, 0.1, 0.3], [0.6, -0.2, -0.1]][:outputs],
+                   [0.25, -0.1, 0.05][:outputs] if loss == "cross_entropy" else "0.25"),
+    ]
+    inputs = [[0.5, -0.25], [0.9, 0.3], [-0.7, 0.2]]
+    targets = {
+        "cross_entropy": [2, 0, 1],
+        "bce": [[1, 0], [0.3, 0.7], [0, 1]],
+    }.get(loss, [[0.1, -0.5], [0.3, 0.7], [0, 1]])
+    network = make_network(layers, inputs, targets, loss, FIXED_NETWORK_TRAINS[train_name])
+    training = train(network)
+    from derive.verify.reference import torch_run
+
+    reference = torch_run(network)
+    assert comparable_with_float64(network, training, reference)
+    assert_json_matches_torch(network, training, reference=reference, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu", "identity"])
+def test_each_activation_in_both_layers_matches_torch(activation: str) -> None:
+    network = with_activation(random_network(7, [2, 3, 2]), activation,
+                              **({"negative_slope": "0.2"} if activation == "leaky_relu" else {}))
+    assert_json_matches_torch(with_train(network, steps=3, lr="0.2"))
+
+
+def independent_torch(network: Network) -> dict:
+    """One SGD step with nn.Linear layers in float64, written without derive.verify.reference.
+
+    Per-neuron trained biases are nn.Linear's own; a shared frozen bias is a constant added to a
+    bias-free nn.Linear. Returns derive-json/1 fields plus the tensors, for printing.
+    """
+    torch = require_torch()
+    nn = torch.nn
+    assert network.loss.name == "half_sse" and network.train.optimizer.name == "sgd" and network.updates == 1
+    double = torch.float64
+    linears, constants = [], []
+    for layer in network.layers:
+        per_neuron = layer.bias_kind == "per_neuron" and layer.train_bias
+        assert per_neuron or (layer.bias_kind == "shared" and not layer.train_bias)
+        linear = nn.Linear(layer.in_features, layer.out_features, bias=per_neuron, dtype=double)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor([[float(v) for v in row] for row in layer.weight], dtype=double))
+            if per_neuron:
+                linear.bias.copy_(torch.tensor([float(b) for b in layer.bias], dtype=double))
+        linears.append(linear)
+        constants.append(None if per_neuron else torch.tensor(float(layer.bias), dtype=double))
+    inputs = torch.tensor([[float(v) for v in row] for row in network.data.inputs], dtype=double)
+    targets = torch.tensor([[float(v) for v in row] for row in network.data.targets], dtype=double)
+
+    def forward():
+        zs, activations, x = [], [], inputs
+        for linear, constant in zip(linears, constants):
+            z = linear(x) if constant is None else linear(x) + constant
+            x = torch.sigmoid(z)
+            zs.append(z)
+            activations.append(x)
+        return zs, activations, torch.sum((x - targets) ** 2) / 2
+
+    def bias(linear, constant):
+        return linear.bias.tolist() if constant is None else constant.item()
+
+    optimizer = torch.optim.SGD([p for linear in linears for p in linear.parameters()], lr=float(network.train.optimizer.lr))
+    optimizer.zero_grad()
+    zs, activations, loss = forward()
+    loss.backward()
+    before = [
+        {
+            "weight": linear.weight.tolist(),
+            "bias": bias(linear, constant),
+            "z": z.tolist(),
+            "a": a.tolist(),
+            "grad_weight": linear.weight.grad.tolist(),
+            "grad_bias": linear.bias.grad.tolist() if constant is None else None,
+        }
+        for linear, constant, z, a in zip(linears, constants, zs, activations)
+    ]
+    grads = [linear.weight.grad.clone() for linear in linears]
+    optimizer.step()
+    with torch.no_grad():
+        _, _, after_loss = forward()
+    return {
+        "steps": [{"loss": loss.item(), "layers": before}],
+        "final": {
+            "loss": after_loss.item(),
+            "layers": [{"weight": linear.weight.tolist(), "bias": bias(linear, constant)} for linear, constant in zip(linears, constants)],
+        },
+        "tensors": {
+            "output": activations[-1].detach(),
+            "loss": loss.detach(),
+            "grads": grads,
+            "weights": [linear.weight.detach().clone() for linear in linears],
+            "biases": [None if constant is not None else linear.bias.detach().clone() for linear, constant in zip(linears, constants)],
+        },
+    }
+
+
+def assert_close_tree(ours, theirs, path: str = "") -> None:
+    """Same shape everywhere and every number within 1e-12 (relative and absolute)."""
+    if isinstance(theirs, dict):
+        for key in theirs:
+            assert_close_tree(ours[key], theirs[key], f"{path}.{key}")
+    elif isinstance(theirs, list):
+        assert isinstance(ours, list) and len(ours) == len(theirs), f"{path}: {ours!r} vs {theirs!r}"
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            assert_close_tree(a, b, f"{path}[{i}]")
+    elif theirs is None:
+        assert ours is None, f"{path}: {ours!r}, expected null"
+    else:
+        assert close(ours, theirs, 1e-12, 1e-12), f"{path}: {ours!r} vs {theirs!r}"
+
+
+@pytest.mark.parametrize("name", ["mazur", "mazur-classic"])
+def test_json_matches_an_independent_nn_linear_run(name: str) -> None:
+    network = load(name)
+    theirs = independent_torch(network)
+    ours = document_json(network)
+    assert_close_tree(ours["steps"][0], theirs["steps"][0], "steps[0]")
+    assert_close_tree(ours["final"], theirs["final"], "final")
+    assert close(ours["quantities"]["E_after"], theirs["final"]["loss"], 1e-12, 0)
+
+
+def torch_sgd_run(network: Network) -> dict:
+    """Plain SGD on sigmoid layers with the half sum of squares, written here in torch float64 without
+    derive.verify.reference, and without its per-step records: the loss of every step, the final
+    parameters and the final loss."""
+    torch = require_torch()
+    assert network.loss.name == "half_sse" and network.train.optimizer.name == "sgd" and not network.train.optimizer.momentum
+    double = torch.float64
+    layers, trained = [], []
+    for layer in network.layers:
+        assert layer.activation.name == "sigmoid"
+        weight = torch.tensor([[float(v) for v in row] for row in layer.weight], dtype=double, requires_grad=True)
+        bias = None
+        if layer.bias is not None:
+            bias = torch.tensor(float(layer.bias) if layer.bias_kind == "shared" else [float(b) for b in layer.bias], dtype=double)
+            bias.requires_grad_(layer.train_bias)
+        layers.append((weight, bias))
+        trained += [weight] + ([bias] if bias is not None and layer.train_bias else [])
+    inputs = torch.tensor([[float(v) for v in row] for row in network.data.inputs], dtype=double)
+    targets = torch.tensor([[float(v) for v in row] for row in network.data.targets], dtype=double)
+
+    def loss():
+        a = inputs
+        for weight, bias in layers:
+            a = torch.sigmoid(a @ weight.T + (bias if bias is not None else 0))
+        return ((a - targets) ** 2).sum() / 2
+
+    optimizer = torch.optim.SGD(trained, lr=float(network.train.optimizer.lr))
+    history = []
+    for _ in range(network.updates):
+        optimizer.zero_grad()
+        value = loss()
+        value.backward()
+        history.append(value.item())
+        optimizer.step()
+    with torch.no_grad():
+        final = loss().item()
+    return {"loss_history": history, "loss": final,
+            "layers": [{"weight": w.tolist(), "bias": None if b is None else b.tolist()} for w, b in layers]}
+
+
+@pytest.mark.parametrize("name", ["mazur", "mazur-classic"])
+def test_ten_thousand_sgd_steps_match_torch(name: str) -> None:
+    """The check of a long float64 run against PyTorch: every step's loss, the final parameters and loss."""
+    network = with_train(load(name), steps=10000)
+    training = train(network)
+    theirs = torch_sgd_run(network)
+    assert len(training.loss_history) == 10000
+    assert_same([to_float(v) for v in training.loss_history], theirs["loss_history"], "loss_history")
+    assert_same(to_float(training.final_loss), theirs["loss"], "final loss")
+    for l, layer in enumerate(theirs["layers"]):
+        assert_same([[to_float(v) for v in row] for row in training.final.weights[l]], layer["weight"], f"layer {l} weight")
+        bias = training.final.biases[l]
+        assert_same([to_float(v) for v in bias] if isinstance(bias, list) else to_float(bias), layer["bias"], f"layer {l} bias")
+    assert theirs["loss"] < 1e-4  # it did learn
+
+
+def test_epochs_over_mini_batches_match_torch_and_report_each_epoch() -> None:
+    """[train] batch_size and epochs: mini-batches in the data's order, as DataLoader(shuffle=False) gives them."""
+    network = with_data(load("xor-tanh"), [[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.5]], [[0], [1], [1], [0], [0.5]])
+    network = dataclasses.replace(network, train=make_train("sgd", batch_size=2, epochs=3, lr="0.5", momentum="0.9"))
+    assert network.updates == 9  # 3 mini-batches (2, 2, 1) per epoch
+    payload = json.loads(Document(network, Options(format="json")).json())
+    reference = assert_json_matches_torch(network, payload)
+    assert payload["batches"] == [[0, 1], [2, 3], [4]]
+    history = reference["loss_history"]
+    assert len(payload["epoch_loss"]) == 3
+    for epoch, mean in enumerate(payload["epoch_loss"]):
+        assert close(mean, sum(history[3 * epoch:3 * epoch + 3]) / 3)
+
+
+def test_a_parsed_spec_with_every_optimizer_setting_reaches_the_engine() -> None:
+    spec = """
+title = "adam"
+[[layer]]
+activation = "tanh"
+weight = [[0.15, 0.20], [0.25, 0.30]]
+bias = 0.35
+[[layer]]
+activation = "sigmoid"
+weight = [[0.40, 0.45]]
+[data]
+input = [[0.05, 0.10], [0.5, -0.2]]
+target = [[0.01], [0.99]]
+[loss]
+kind = "bce"
+[train]
+optimizer = "adam"
+lr = 0.05
+betas = [0.8, 0.99]
+eps = 1e-6
+weight_decay = 0.01
+steps = 4
+"""
+    network = parse_spec(spec, "inline.toml", "inline")
+    assert network.train.optimizer.betas == (Fraction(4, 5), Fraction(99, 100)) and network.train.optimizer.eps == Fraction(1, 10**6)
+    assert_json_matches_torch(network, document_json(network))
+
+
+# ---------------------------------------------------------------- at the edges: saturation, kinks, clamps
+
+SATURATED = [(activation, z) for activation in ("sigmoid", "tanh") for z in (50, -50, 800, -800)]
+
+
+def edge(text: str) -> Network:
+    return parse_spec(text, source="edge.toml", name="edge")
+
+
+@pytest.mark.parametrize(("activation", "z"), SATURATED, ids=[f"{a}({z})" for a, z in SATURATED])
+def test_a_saturated_neuron_matches_torch_float64(activation: str, z: int) -> None:
+    """Where float64 rounds sigmoid(50) to 1 PyTorch's gradient is 0; derive's true one is within float64's absolute accuracy."""
+    network = edge(one_neuron(activation, z, 0, 1, "0.5", steps=3))
+    assert_json_matches_torch(network, document_json(network), abs_=1e-15)
+
+
+def two_layers(activation: str, scale: int, steps: int = 3) -> str:
+    """A 2-2-1 network whose first layer's net inputs are about +-scale."""
+    return f"""\
+[[layer]]
+activation = "{activation}"
+weight = [[{scale}, 0.5], [-{scale}, 0.25]]
+bias = [0.1, -0.1]
+
+[[layer]]
+activation = "sigmoid"
+weight = [[0.3, -0.2]]
+bias = [0.05]
+
+[data]
+input = [[1, 0.5]]
+target = [[0.75]]
+
+[train]
+lr = 0.5
+steps = {steps}
+"""
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("scale", [50, 800])
+def test_a_saturated_hidden_layer_matches_torch_float64(activation: str, scale: int) -> None:
+    network = edge(two_layers(activation, scale))
+    assert_json_matches_torch(network, document_json(network), abs_=1e-15)
+
+
+def exact_gradient(activation: str, z: int, target: str) -> mp.mpf:
+    """dE/dw for E = (f(z) - t)^2 / 2 with input 1, at 120 digits."""
+    with mp.workdps(120):
+        z = mp.mpf(z)
+        if activation == "sigmoid":
+            out = 1 / (1 + mp.exp(-z))
+            slope = mp.exp(-z) / (1 + mp.exp(-z)) ** 2
+        else:
+            out = mp.tanh(z)
+            slope = 1 / mp.cosh(z) ** 2
+        return (out - mp.mpf(target)) * slope
+
+
+@pytest.mark.parametrize(("activation", "z"), [("sigmoid", 50), ("sigmoid", -50), ("sigmoid", 700),
+                                               ("tanh", 50), ("tanh", -50), ("tanh", 100), ("tanh", -100)])
+def test_a_saturated_gradient_is_the_exact_value_not_float64s_zero(activation: str, z: int) -> None:
+    """float64 rounds sigmoid(50) to 1, so PyTorch's gradient is 0; the true one is 9.6e-23 (and
+    1 - tanh^2 cancels to 0 beyond |z| of about 19, cosh^-2 does not)."""
+    gradient = document_json(edge(one_neuron(activation, z, 0, 1, "0.5")))["steps"][0]["layers"][0]["grad_weight"][0][0]
+    exact = float(exact_gradient(activation, z, "0.5"))
+    assert gradient != 0.0
+    assert close(gradient, exact, 1e-12, 0), (gradient, exact)
+
+
+def test_adam_on_an_exactly_zero_gradient_keeps_the_parameter_where_float64_noise_moves_it() -> None:
+    """0.1 + 0.2 is exactly 0.3, so the gradient is 0 and Adam's first step is 0. In float64 it is 5.6e-17,
+    and Adam divides by its own size: PyTorch moves the weight by lr * g / (|g| + eps), about 5.6e-10.
+    This is why the random comparisons leave out Adam on gradients of float64 noise (comparable_with_float64)."""
+    network = make_network([make_layer("identity", [[0.1]], [0.2])], [[1]], [[0.3]], train=make_train("adam", lr="0.1"))
+    training = train(network)
+    assert training.first.grad_weights[0][0][0] == 0
+    assert abs(to_mp(training.after_first.weights[0][0][0]) - mp.mpf("0.1")) < mp.mpf(10) ** -45  # Adam computes in 50 digits
+    require_torch()
+    from derive.verify.reference import torch_run
+
+    reference = torch_run(network)
+    moved = 0.1 - reference["final"]["layers"][0]["weight"][0][0]
+    assert 1e-10 < moved < 1e-9 and not comparable_with_float64(network, training, reference)
+
+
+def kinked_network(activation: str, steps: int) -> Network:
+    """2-2-1: the first hidden neuron's net input is exactly 0 (0.5 * 0.5 - 1 * 0.25, also exact in float64)."""
+    hidden = make_layer(activation, [[0.5, -1], [0.2, 0.3]], [0, 0.1], **({"negative_slope": "0.1"} if activation == "leaky_relu" else {}))
+    output = make_layer("sigmoid", [[0.6, -0.4]], [0.2])
+    return make_network([hidden, output], [[0.5, 0.25]], [[0.1]], train=make_train(steps=steps, lr="0.5"), name="kink")
+
+
+@pytest.mark.parametrize("activation, slope", [("relu", Fraction(0)), ("leaky_relu", Fraction(1, 10))])
+def test_the_derivative_at_a_kink_is_pytorchs_and_the_document_says_so(activation: str, slope: Fraction) -> None:
+    network = kinked_network(activation, steps=3)
+    training = train(network)
+    sample = training.first.samples[0]
+    assert sample.z[0][0] == 0
+    assert sample.da_dz[0][0] == slope and sample.da_dz[0][1] == 1
+    assert_json_matches_torch(network, training)
+    markdown = Document(network).markdown()
+    assert markdown.count("exactly 0") == 1  # only where it applies: the second neuron's net input is positive
+    assert ("the negative slope" in markdown) == (activation == "leaky_relu")
+
+
+def test_no_kink_note_away_from_zero() -> None:
+    assert "exactly 0" not in Document(load("softmax-classifier")).markdown()
+
+
+def bce_network(activation: str, weight: int, target: Fraction) -> Network:
+    """One input of 1, one output neuron with net input ``weight``."""
+    return make_network([make_layer(activation, [[weight]], [0])], [[1]], [[target]], "bce", make_train(lr="0.1"))
+
+
+def torch_bce(output: float, target: float) -> tuple[float, float]:
+    """nn.BCELoss and its gradient with respect to the output, straight from PyTorch."""
+    torch = require_torch()
+    a = torch.tensor([[output]], dtype=torch.float64, requires_grad=True)
+    loss = torch.nn.BCELoss()(a, torch.tensor([[target]], dtype=torch.float64))
+    loss.backward()
+    return loss.item(), a.grad.item()
+
+
+BCE_EDGES = [
+    # (activation, net input, target): outputs exactly 0 or 1, or 1 to within 1e-300
+    ("relu", -1, Fraction(3, 10)),  # output 0: log 0 is clamped at -100; ReLU stops the gradient
+    ("relu", -1, Fraction(1)),
+    ("relu", -1, Fraction(0)),
+    ("relu", 1, Fraction(1)),  # output 1 with target 1: loss 0, gradient 0
+    ("identity", 0, Fraction(0)),
+    ("sigmoid", 800, Fraction(3, 10)),  # 1 - sigmoid(800) = e^-800: the log is clamped at -100 in any arithmetic
+    ("sigmoid", -800, Fraction(3, 10)),
+    ("sigmoid", 800, Fraction(1)),
+]
+
+
+@pytest.mark.parametrize("activation, z, target", BCE_EDGES)
+def test_bce_at_outputs_zero_or_one_matches_nn_bceloss_and_says_so(activation: str, z: int, target: Fraction) -> None:
+    network = bce_network(activation, z, target)
+    training = train(network)
+    loss, _ = torch_bce(to_float(training.first.samples[0].a[0][0]), float(target))
+    assert close(to_float(training.first.loss), loss)
+    assert_json_matches_torch(network, training)
+    assert "clamps each log at -100" in Document(network).markdown()
+
+
+@pytest.mark.parametrize("target", [Fraction(3, 10), Fraction(0)])
+def test_bce_gradient_at_output_exactly_one_uses_torchs_float32_epsilon(target: Fraction) -> None:
+    network = bce_network("relu", 1, target)  # output exactly 1, ReLU passes the gradient on
+    training = train(network)
+    _, gradient = torch_bce(1.0, float(target))
+    assert close(to_float(training.first.samples[0].dE_da[0][0]), gradient)
+    assert_json_matches_torch(network, training)
+
+
+@pytest.mark.parametrize("z", [40, 50])
+def test_bce_saturated_in_float64_follows_the_exact_values(z: int) -> None:
+    """sigmoid(40) is exactly 1.0 in float64 but not in exact arithmetic, and derive computes exactly.
+
+    derive applies nn.BCELoss's formulas (log clamped at -100, gradient denominator clamped at
+    max(a(1 - a), 1e-12 as a float32)) to the exact output a = 1 - 4.2e-18: the loss is
+    -log(1 - a) = log(1 + e^z), where PyTorch's float64 gets 100. The README documents this; --verify reports it.
+    """
+    training = train(bce_network("sigmoid", z, Fraction(0)))
+    with mp.workdps(120):
+        a = 1 / (1 + mp.exp(-z))
+        # 1 - a cancels about z / 2.3 of the engine's 50 digits, so some 30 are left
+        assert abs(to_mp(training.first.loss) - mp.log(1 + mp.exp(z))) < mp.mpf(10) ** -30
+        epsilon = mp.mpf(struct.unpack("f", struct.pack("f", 1e-12))[0])  # 1e-12 as the float32 PyTorch uses
+        slope = a / max(a * (1 - a), epsilon)
+        assert abs(to_mp(training.first.samples[0].dE_da[0][0]) - slope) < mp.mpf(10) ** -25
+
+
+def test_bce_without_clamp_has_no_clamp_note() -> None:
+    network = bce_network("sigmoid", 1, Fraction(3, 10))
+    assert "clamps each log" not in Document(network).markdown()
+    assert_json_matches_torch(network)
+
+
+# ---------------------------------------------------------------- published figures
+
+
+def fixed(value, decimals: int) -> str:
+    """A value rounded half-even to ``decimals`` places, from its 50-digit expansion."""
+    exact = Decimal(mp.nstr(to_mp(value), 45, min_fixed=-mp.inf, max_fixed=mp.inf))
+    return format(exact.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN), "f")
+
+
+def classic_quantities(network: Network) -> dict[str, mp.mpf]:
+    """The blog post's intermediate values, computed here by hand from the 2-2-2 network."""
+    loss, symbols = composed_loss(network)
+    values = oracle_values(network, symbols)
+    with mp.workdps(50):
+        lr = to_mp(network.train.optimizer.lr)
+        (_, _), (hidden, output), total = mp_forward(network)
+        targets = [to_mp(t) for t in network.data.targets[0]]
+        w2 = [[to_mp(v) for v in row] for row in network.layers[1].weight]
+        delta_o = [(o - t) * o * (1 - o) for o, t in zip(output, targets)]
+        quantities = {
+            "out_h1": hidden[0], "out_h2": hidden[1], "out_o1": output[0], "out_o2": output[1], "E_total": total,
+            "dout_o1/dnet_o1": output[0] * (1 - output[0]),
+            "delta_o1": delta_o[0],
+            "dE/dout_h1": delta_o[0] * w2[0][0] + delta_o[1] * w2[1][0],
+            "dout_h1/dnet_h1": hidden[0] * (1 - hidden[0]),
+        }
+        # w1..w8 in PyTorch row-major order, layer by layer; the post's biases are frozen.
+        updated = {}
+        for number, key in enumerate([key for key in parameter_keys(network) if key[1] == "weight"], start=1):
+            gradient = to_mp(exact_at_60(sp.diff(loss, symbols[key]), values))
+            updated[key] = to_mp(parameter_value(network, key)) - lr * gradient
+            quantities[f"dE/dw{number}"] = gradient
+            quantities[f"w{number}+"] = updated[key]
+        quantities["E_total after"] = mp_forward(network, updated)[2]
+    return quantities
+
+
+# The blog post's figures (Mazur, "A Step by Step Backpropagation Example"), with the quantity each
+# one is. The first ten are quoted in the brief; the rest are recomputed here before being trusted.
+PUBLISHED = [
+    ("0.593269992", "out_h1"), ("0.75136507", "out_o1"), ("0.298371109", "E_total"),
+    ("0.186815602", "dout_o1/dnet_o1"), ("0.082167041", "dE/dw5"), ("0.35891648", "w5+"),
+    ("0.036350306", "dE/dout_h1"), ("0.241300709", "dout_h1/dnet_h1"), ("0.000438568", "dE/dw1"),
+    ("0.149780716", "w1+"), ("0.596884378", "out_h2"), ("0.772928465", "out_o2"), ("0.138498562", "delta_o1"),
+    ("0.408666186", "w6+"), ("0.511301270", "w7+"), ("0.561370121", "w8+"), ("0.199561432", "w2+"),
+    ("0.249751144", "w3+"), ("0.299502287", "w4+"),
+]
+
+
+@pytest.fixture(scope="module")
+def classic_markdown() -> str:
+    return Document(load("mazur-classic"), Options(precision=9)).markdown()
+
+
+@pytest.fixture(scope="module")
+def classic_values() -> dict[str, mp.mpf]:
+    return classic_quantities(load("mazur-classic"))
+
+
+@pytest.mark.parametrize("figure, quantity", PUBLISHED)
+def test_published_figure_is_right_and_in_the_classic_markdown(figure: str, quantity: str, classic_values: dict,
+                                                               classic_markdown: str) -> None:
+    decimals = len(figure.split(".")[1])
+    assert fixed(classic_values[quantity], decimals) == figure, f"{quantity} is not {figure}"
+    assert figure in classic_markdown, f"{quantity} = {figure} is not shown"
+
+
+def test_classic_loss_after_update_is_the_exact_one_and_the_posts_is_quoted_as_the_posts(classic_values, classic_markdown) -> None:
+    exact = fixed(classic_values["E_total after"], 10)
+    assert exact in classic_markdown
+    assert fixed(classic_values["E_total after"], 9) in classic_markdown  # at the document's precision
+    # The post's 0.291027924 (from rounded intermediates) is quoted, but only as the post's, beside the exact one.
+    quoted = [line for line in classic_markdown.splitlines() if "0.291027924" in line]
+    assert quoted
+    for line in quoted:
+        assert re.search(r"post|report|published|Mazur", line, re.IGNORECASE), line
+        assert exact in line or fixed(classic_values["E_total after"], 9) in line, line
+
+
+def torch_print(tensor) -> str:
+    """PyTorch's own default print of a tensor, without the dtype note, whitespace collapsed."""
+    text = re.sub(r",\s*dtype=torch\.float64", "", str(tensor.detach()))
+    return " ".join(text.split())
+
+
+# What the seed script prints at PyTorch's default 4 decimals (run: python seed_net.py).
+SEED_PRINTS = {
+    "layer1.weight.grad": "tensor([[0.0004, 0.0009], [0.0005, 0.0010]])",
+    "layer2.weight.grad": "tensor([[ 0.0822, 0.0827], [-0.0226, -0.0227]])",
+    "layer1.weight": "tensor([[0.1498, 0.1996], [0.2498, 0.2995]])",
+    "layer1.bias": "tensor([0.3456, 0.3450])",
+    "layer2.weight": "tensor([[0.3589, 0.4087], [0.5113, 0.5614]])",
+    "layer2.bias": "tensor([0.5308, 0.6190])",
+    "output": "tensor([[0.7514, 0.7729]])",
+    "loss": "tensor(0.2984)",
+}
+
+
+def test_seed_script_prints_appear_in_the_default_markdown() -> None:
+    network = load("mazur")
+    run = independent_torch(network)["tensors"]
+    computed = {
+        "output": torch_print(run["output"]),
+        "loss": torch_print(run["loss"]),
+        "layer1.weight.grad": torch_print(run["grads"][0]),
+        "layer2.weight.grad": torch_print(run["grads"][1]),
+        "layer1.weight": torch_print(run["weights"][0]),
+        "layer1.bias": torch_print(run["biases"][0]),
+        "layer2.weight": torch_print(run["weights"][1]),
+        "layer2.bias": torch_print(run["biases"][1]),
+    }
+    assert computed == SEED_PRINTS  # the independent run reproduces what the seed script prints
+    markdown = " ".join(Document(network).markdown().split())
+    for label, printed in computed.items():
+        assert f"{label} = {printed}" in markdown, f"{label} = {printed} is not in the markdown"
