@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 import mpmath
+from mpmath.libmp import mpf_pos, round_nearest as ROUND_NEAREST
 
 LOW_DIGITS = 50
 HIGH_DIGITS = 120
@@ -31,6 +32,7 @@ class Precisions:
         self.high.dps = high_digits
         self.low_noise = mpmath.mpf(2) ** (NOISE_BITS - self.low.prec)
         self.high_noise = mpmath.mpf(2) ** (NOISE_BITS - self.high.prec)
+        self.low_cancel_bits = self.low.prec - NOISE_BITS - 2  # a sum this much smaller may be noise
 
     def twin(self, value: Any) -> "Twin":
         """The value as a twin (rationals are rounded once at each precision)."""
@@ -43,7 +45,9 @@ class Precisions:
 
     def settle(self, value: Any) -> Any:
         """A finished value for the rest of derive: a twin becomes its 120-digit value, rounded to 50."""
-        return self.low.mpf(value.hi) if isinstance(value, Twin) else value
+        if isinstance(value, Twin):  # the 120-digit copy rounded to 50 digits, without mpf()'s conversions
+            return self.low.make_mpf(mpf_pos(value.hi._mpf_, self.low.prec, ROUND_NEAREST))
+        return value
 
     def total(self, values: list[Any]) -> Any:
         """The sum of twins (or Fraction(0)s), exactly zero when it cancels to the noise of its largest term."""
@@ -65,6 +69,12 @@ class Precisions:
         low = getattr(self.low, name)(*(t.lo for t in twins))
         high = getattr(self.high, name)(*(t.hi for t in twins))
         return make(self, low, high)
+
+
+def _magnitude(value: Any) -> int:
+    """About log2 |value| of a nonzero mpf, read from its exponent and mantissa's bit count."""
+    _, _, exponent, bits = value._mpf_
+    return exponent + bits
 
 
 def make(precisions: Precisions, low: Any, high: Any) -> Any:
@@ -91,6 +101,8 @@ class Twin:
         b = self._other(other)
         low = self.lo + b.lo if sign > 0 else self.lo - b.lo
         high = self.hi + b.hi if sign > 0 else self.hi - b.hi
+        if low and _magnitude(low) > max(_magnitude(self.lo), _magnitude(b.lo)) - self.p.low_cancel_bits:
+            return make(self.p, low, high)  # most sums keep most of their bits: no cancellation to look at
         low_scale = max(abs(self.lo), abs(b.lo))
         high_scale = max(abs(self.hi), abs(b.hi))
         if abs(low) <= low_scale * self.p.low_noise and abs(high) <= high_scale * self.p.high_noise:
