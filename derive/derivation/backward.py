@@ -6,7 +6,7 @@ import sympy as sp
 
 from ..text.message import Math, Msg, Value, msg
 from .facts import Facts
-from .forms import product, scaled, total
+from ..expressions import product, scaled, total
 from .forward import REDUCTION_TERMS_SHOWN, sample_title
 from .graph import Parameter, Unit
 from .nodes import Partial

@@ -31,7 +31,7 @@ def derive_document(
     graph = build_graph(network, len(training.first.batch))
     naming = Notation(graph, network.train.optimizer, notation)
     quantities = build_quantities(network, training, graph, naming)
-    in_float = build_quantities(network, training, graph, naming, in_float64=True)
+    in_float = build_quantities(network, training, graph, naming, in_float64=True, formulas=False)
     facts = Facts(network, training, graph, naming, quantities, focus(naming, only), precision,
                   notes(quantities, in_float, getattr(network.train.optimizer, "eps", None)))
     sections: list[Section] = [network_section(facts)]

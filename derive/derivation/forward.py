@@ -7,7 +7,7 @@ import sympy as sp
 from ..engine.passes import target_row
 from ..text.message import Math, Msg, Value, msg, owned
 from .facts import Facts
-from .forms import scaled, total
+from ..expressions import scaled, total
 from .graph import Unit
 from .nodes import Applied, Partial
 from .model import Block, Equation, Section, Table

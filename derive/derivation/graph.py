@@ -10,6 +10,7 @@ import sympy as sp
 
 from ..components import Activation
 from ..engine.parameters import Slot
+from ..expressions import swapped
 from ..network import Network
 
 
@@ -60,23 +61,7 @@ def _formula(activation: Activation, method: str, *symbols: sp.Symbol) -> sp.Exp
     """An activation's formula in these symbols: built once per activation, then copied with the
     symbols swapped in, since SymPy builds 1/(1 + e^-z) slowly and a layer of 4,000 neurons has 4,000."""
     template, stand_ins = _template(activation, method, tuple(_assumptions(s) for s in symbols))
-    return _swapped(template, dict(zip(stand_ins, symbols)))
-
-
-def _swapped(expr: sp.Basic, mapping: dict[sp.Basic, sp.Basic]) -> sp.Basic:
-    """``expr`` with symbols swapped, node for node: nothing is evaluated, so the form stays the template's
-    (xreplace evaluates, and sympy.evaluate(False) clears SymPy's whole cache on each use)."""
-    if expr in mapping:
-        return mapping[expr]
-    if not expr.args:
-        return expr
-    args = tuple(_swapped(arg, mapping) for arg in expr.args)
-    if isinstance(expr, sp.core.operations.AssocOp):
-        return expr._from_args(args)
-    try:
-        return type(expr)(*args, evaluate=False)
-    except TypeError:  # a node that never evaluates takes no such flag (a Piecewise's pairs)
-        return expr.func(*args)
+    return swapped(template, dict(zip(stand_ins, symbols)))
 
 
 def _assumptions(symbol: sp.Symbol) -> tuple[tuple[str, bool], ...]:

@@ -21,7 +21,7 @@ from ..engine.passes import Pass, target_row
 from ..engine.training import FirstStep, Training
 from ..network import Network
 from .graph import Graph
-from .forms import product, scaled, total
+from ..expressions import product, scaled, total
 from .nodes import Partial
 from .notation import Notation
 

@@ -8,15 +8,11 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ...expressions import rational
 from ...text.message import Msg, owned
 from ..base import Ops, Registry, Component
 
 ACTIVATIONS: Registry["Activation"] = Registry("activation")
-
-
-def rational(value: Fraction) -> sp.Rational:
-    """A Fraction as a SymPy rational."""
-    return sp.Rational(value.numerator, value.denominator)
 
 
 def safe_exp(x: float) -> float:

@@ -11,7 +11,8 @@ import sympy as sp
 
 from ...text.message import Msg, owned
 from ..base import Setting
-from .base import ACTIVATIONS, Activation, Ops, rational
+from ...expressions import rational
+from .base import ACTIVATIONS, Activation, Ops
 
 def _unevaluated_half(*factors: sp.Expr) -> sp.Expr:
     return sp.Mul(sp.Rational(1, 2), *factors, evaluate=False)

@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from ..base import Setting
-from .base import ACTIVATIONS, PiecewiseLinear, rational
+from ...expressions import rational
+from .base import ACTIVATIONS, PiecewiseLinear
 
 
 @ACTIVATIONS.add

@@ -9,9 +9,11 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ...expressions import rational
 from ...text.message import Msg, Plain, owned
 from ..base import Setting
-from .base import ACTIVATIONS, Activation, Ops, rational, safe_exp
+from .base import ACTIVATIONS, Activation, Ops, safe_exp
+
 
 def rational_value(x: Any) -> Fraction:
     """The exact rational value of a Fraction, int, float or mpmath float (for comparisons that must not round)."""

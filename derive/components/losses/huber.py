@@ -8,13 +8,10 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ...expressions import rational
 from ...text.message import Msg, Plain, owned
 from ..base import Ops, Setting
 from .base import LOSSES, Loss
-
-
-def _rational(value: Fraction) -> sp.Rational:
-    return sp.Rational(value.numerator, value.denominator)
 
 
 @LOSSES.add
@@ -41,14 +38,14 @@ class Huber(Loss):
         return abs(float(a) - float(y)) < float(self.delta)
 
     def term(self, a: sp.Symbol, y: sp.Symbol) -> sp.Expr:
-        delta = _rational(self.delta)
+        delta = rational(self.delta)
         return sp.Piecewise((self._square(a, y), sp.Abs(y - a) < delta), (self._line(a, y), True))
 
     def _square(self, a: sp.Symbol, y: sp.Symbol) -> sp.Expr:
         return sp.Rational(1, 2) * (y - a) ** 2
 
     def _line(self, a: sp.Symbol, y: sp.Symbol) -> sp.Expr:
-        delta = _rational(self.delta)
+        delta = rational(self.delta)
         linear = sp.Add(sp.Abs(y - a), -delta / 2, evaluate=False)
         return linear if delta == 1 else sp.Mul(delta, linear, evaluate=False)
 
@@ -59,7 +56,7 @@ class Huber(Loss):
         if self._quadratic(a_value, y_value):
             return sp.diff(self._square(a, y), a)
         sign = sp.sign(a - y)
-        delta = _rational(self.delta)
+        delta = rational(self.delta)
         return sign if delta == 1 else sp.Mul(delta, sign, evaluate=False)
 
     def note(self, outputs: list, targets: list) -> Msg | None:

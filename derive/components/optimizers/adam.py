@@ -12,7 +12,8 @@ import sympy as sp
 from ...text.message import Given, Math, Msg, Plain, owned
 from ..base import Ops, Setting
 
-from .base import OPTIMIZERS, torch_lerp, EPS, LR, WEIGHT_DECAY, Hyper, Optimizer, State, divided, named_with_settings, one_minus, setting_words, subtract
+from ...expressions import divided, one_minus, subtract
+from .base import OPTIMIZERS, torch_lerp, EPS, LR, WEIGHT_DECAY, Hyper, Optimizer, State, named_with_settings, setting_words
 
 
 @OPTIMIZERS.add

@@ -105,21 +105,6 @@ def torch_lerp(start: float, end: float, weight: float) -> float:
     return end - (end - start) * (1 - weight)
 
 
-def subtract(a: sp.Expr, b: sp.Expr) -> sp.Expr:
-    """a - b, unevaluated."""
-    return sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False)
-
-
-def divided(a: sp.Expr, b: sp.Expr) -> sp.Expr:
-    """a / b, unevaluated."""
-    return sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False)
-
-
-def one_minus(x: sp.Expr) -> sp.Expr:
-    """1 - x, unevaluated."""
-    return sp.Add(1, -x, evaluate=False)
-
-
 def named_with_settings(optimizer: Optimizer, parts: list[Msg]) -> Msg:
     """'Adam (betas 0.9 and 0.999; eps 1e-08)': the name, then each setting's words."""
     return msg("optimizer_setting.named", name=owned(optimizer, "name"), settings=Series(tuple(parts), "semicolon"))

@@ -11,10 +11,8 @@ import sympy as sp
 
 from ...text.message import Given, Msg, owned
 from ..base import Ops, Setting
-from .base import (
-    EPS, LR, OPTIMIZERS, WEIGHT_DECAY, Hyper, Optimizer, State, divided, named_with_settings, one_minus,
-    setting_words, subtract, torch_lerp,
-)
+from ...expressions import divided, one_minus, subtract
+from .base import EPS, LR, OPTIMIZERS, WEIGHT_DECAY, Hyper, Optimizer, State, named_with_settings, setting_words, torch_lerp
 
 
 @OPTIMIZERS.add

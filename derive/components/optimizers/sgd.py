@@ -11,7 +11,8 @@ import sympy as sp
 from ...text.message import Given, Math, Msg, owned
 from ..base import Ops, Setting
 
-from .base import OPTIMIZERS, LR, WEIGHT_DECAY, Hyper, Optimizer, State, named_with_settings, setting_words, subtract
+from ...expressions import subtract
+from .base import OPTIMIZERS, LR, WEIGHT_DECAY, Hyper, Optimizer, State, named_with_settings, setting_words
 
 
 @OPTIMIZERS.add
