@@ -84,7 +84,8 @@ class Published:
     """A figure a published source gives for this network, to set beside derive's exact one."""
 
     source: str
-    loss_after: Fraction
+    loss_after: Fraction | None = None
+    figures: tuple[tuple[str, Fraction], ...] = ()  # other figures by quantity ID (dE_dout_h1_via_o2)
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,25 @@ import sympy as sp
 from ..text.message import Math, Msg, Value, msg
 from .facts import Facts
 from ..expressions import product, scaled, total
-from .forward import REDUCTION_TERMS_SHOWN, sample_title
+from .forward import sample_title
 from .graph import Parameter, Unit
+from .quantities import path_symbol
 from .nodes import Partial
 from .model import Block, Equation, Section, Table
 
 
+SHARES_TABULATED = 4  # samples whose shares of each gradient get a column of the batch table
+
+
 def backward_section(facts: Facts, sample: int) -> Section:
-    """Output layer first: each neuron's error signal, then every parameter's chain, for one sample."""
+    """The rules once, then output layer first: each neuron's error signal and its parameters' gradients."""
     graph = facts.graph
-    needed = _needed_layers(facts)
-    blocks = []
+    needed = needed_units(facts)
+    blocks = [] if sample else [_rules_block(facts)]
     for index in reversed(range(len(graph.layers))):
-        if index < needed:
-            continue
         for unit in graph.layers[index]:
-            blocks.append(_unit_block(facts, unit, sample))
+            if (unit.layer, unit.index) in needed:
+                blocks.append(_unit_block(facts, unit, sample))
         shared = _shared_bias_block(facts, index, sample)
         if shared is not None:
             blocks.append(shared)
@@ -32,10 +35,36 @@ def backward_section(facts: Facts, sample: int) -> Section:
     return Section(f"backward-{sample}", sample_title(facts, "backward", sample), tuple(intro), tuple(blocks))
 
 
-def _needed_layers(facts: Facts) -> int:
-    """The first layer whose neurons must be derived for the parameters in focus."""
-    layers = [p.layer for p in facts.graph.parameters if facts.derived_in_full(p)]
-    return min(layers) if layers else len(facts.graph.layers)
+def needed_units(facts: Facts) -> set[tuple[int, int]]:
+    """The neurons whose error signals the parameters in focus need: their own, and every neuron after them.
+
+    A parameter of neuron j in layer l needs delta_j, and delta_j needs the error signals of every
+    neuron of the later layers (each feeds the next); no other neuron of layer l is needed.
+    """
+    graph = facts.graph
+    needed: set[tuple[int, int]] = set()
+    for parameter in graph.parameters:
+        if parameter.trained and facts.derived_in_full(parameter):
+            for unit in graph.consumers(parameter):
+                needed.add((unit.layer, unit.index))
+                needed.update((later.layer, later.index) for layer in graph.layers[unit.layer + 1:] for later in layer)
+    return needed
+
+
+def _rules_block(facts: Facts) -> Block:
+    """The rules every neuron below follows, in symbols, once: the error signal, its sum over the
+    next layer for a hidden neuron, and a parameter's gradient from it."""
+    d = facts.notation.display
+    E, net_j, out_j, out_i = d("E_total"), d("net_j"), d("out_j"), d("out_i")
+    delta_j, delta_k, w_ji, w_kj, b_j = d("delta_j"), d("delta_k"), d("w_ji"), d("w_kj"), d("b_j")
+    k = sp.Symbol("k", integer=True, positive=True)
+    rules = (
+        Equation(delta_j, (Partial(E, net_j), sp.Mul(Partial(E, out_j), Partial(out_j, net_j), evaluate=False)), None, None),
+        Equation(Partial(E, out_j), (sp.Sum(sp.Mul(delta_k, w_kj, evaluate=False), (k, 1, d("K"))),), None, None),
+        Equation(Partial(E, w_ji), (sp.Mul(delta_j, Partial(net_j, w_ji), evaluate=False), sp.Mul(delta_j, out_i, evaluate=False)), None, None),
+        Equation(Partial(E, b_j), (sp.Mul(delta_j, Partial(net_j, b_j), evaluate=False), delta_j), None, None),
+    )
+    return Block((msg("backward.rules_title"),), (msg("backward.rules_lead"),), rules)
 
 
 def _unit_block(facts: Facts, unit: Unit, sample: int) -> Block:
@@ -46,13 +75,14 @@ def _unit_block(facts: Facts, unit: Unit, sample: int) -> Block:
     if last:
         equations.append(_output_error_equation(facts, unit, sample))
     else:
-        following = graph.layers[unit.layer + 1]
-        for consumer in following:
-            formula = graph.local_derivative(consumer.net, unit.a)
-            equations.append(facts.equation(Partial(consumer.z, unit.a), [formula], formula, sample))
-        paths = [sp.Mul(Partial(E, c.z), Partial(c.z, unit.a), evaluate=False) for c in following]
-        shorthand = total([product(c.delta, graph.local_derivative(c.net, unit.a)) for c in following])
-        equations.append(facts.equation(Partial(E, unit.a), [total(paths), shorthand], shorthand, sample))
+        paths = []
+        for consumer in graph.consumers_of_output(unit):
+            path = path_symbol(facts.network, graph, unit, consumer, E, facts.training.first.loss_scale)
+            shorthand = product(consumer.delta, graph.local_derivative(consumer.net, unit.a))
+            forms = [shorthand] if isinstance(path, sp.Mul) else [sp.Mul(Partial(path.numerator, consumer.z), Partial(consumer.z, unit.a), evaluate=False), shorthand]
+            paths.append(path)
+            equations.append(facts.equation(path, forms, shorthand, sample))
+        equations.append(facts.equation(Partial(E, unit.a), [total(paths)], total(paths), sample))
     derivative = unit.slope
     equations.append(facts.equation(Partial(unit.a, unit.z), [derivative], derivative, sample))
     chain = sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)
@@ -60,7 +90,7 @@ def _unit_block(facts: Facts, unit: Unit, sample: int) -> Block:
     for parameter in graph.parameters:
         slot = parameter.slot
         if slot.layer == unit.layer and slot.row == unit.index and parameter.trained and facts.derived_in_full(parameter):
-            equations.extend(_parameter_equations(facts, parameter, unit, sample))
+            equations.append(_gradient_equation(facts, parameter, unit, sample))
     name = Math(facts.notation.unit_name(unit))
     title = msg("backward.output_neuron", unit=name) if last else msg("backward.hidden_neuron", unit=name)
     lead: list[Msg] = [msg("backward.output_lead" if last else "backward.hidden_lead")]
@@ -80,15 +110,13 @@ def _output_error_equation(facts: Facts, unit: Unit, sample: int) -> Equation:
     return facts.equation(Partial(E, unit.a), forms, formula, sample)
 
 
-def _parameter_equations(facts: Facts, parameter: Parameter, unit: Unit, sample: int) -> list[Equation]:
+def _gradient_equation(facts: Facts, parameter: Parameter, unit: Unit, sample: int) -> Equation:
+    """dE/dp = delta . dnet/dp = delta . (what p multiplies): the local derivative folded into the line."""
     E = facts.loss_symbol(sample)
-    local = Partial(unit.z, parameter.symbol)
-    formula = facts.graph.local_derivative(unit.net, parameter.symbol)
-    chain = sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), local, evaluate=False)
-    return [
-        facts.equation(local, [formula], formula, sample),
-        facts.equation(Partial(E, parameter.symbol), [chain, product(unit.delta, formula)], chain, sample),
-    ]
+    local = facts.graph.local_derivative(unit.net, parameter.symbol)
+    folded = sp.Mul(unit.delta, Partial(unit.z, parameter.symbol), evaluate=False)
+    shorthand = product(unit.delta, local)
+    return facts.equation(Partial(E, parameter.symbol), [folded, shorthand], shorthand, sample)
 
 
 def _shared_bias_block(facts: Facts, layer: int, sample: int) -> Block | None:
@@ -111,17 +139,27 @@ def _shared_bias_block(facts: Facts, layer: int, sample: int) -> Block | None:
 def batch_section(facts: Facts) -> Section:
     """Each parameter's gradient as the sum of the samples' shares; tables for the samples not derived."""
     graph, quantities = facts.graph, facts.quantities
-    equations = []
+    shown = range(facts.batch) if facts.batch <= SHARES_TABULATED else range(0)
+    p = sp.Symbol("p")
+    gradient_rows = []
     for parameter in graph.parameters:
-        if not parameter.trained or not facts.derived_in_full(parameter):
-            continue
-        shares = [Partial(graph.sample_losses[s], parameter.symbol) for s in range(facts.batch)]
-        numbers = total(shares) if facts.batch <= REDUCTION_TERMS_SHOWN else None
-        gradient = quantities.lookup(Partial(graph.loss_total, parameter.symbol), None)
-        equations.append(Equation(Partial(graph.loss_total, parameter.symbol), (total(shares),), numbers, gradient.id, None))
+        if parameter.trained and facts.derived_in_full(parameter):
+            shares = tuple(Value(quantities.lookup(Partial(graph.sample_losses[s], parameter.symbol), s).id) for s in shown)
+            total_id = quantities.lookup(Partial(graph.loss_total, parameter.symbol), None).id
+            gradient_rows.append((Math(parameter.symbol),) + shares + (Value(total_id),))
+    header = ((msg("header.parameter"),) + tuple(Math(Partial(graph.sample_losses[s], p)) for s in shown)
+              + (Math(Partial(graph.loss_total, p)),))
+    if shown:
+        shares_sum = total([Partial(graph.sample_losses[s], p) for s in shown])
+    else:
+        s = sp.Symbol("s", integer=True, positive=True)
+        shares_sum = sp.Sum(Partial(facts.notation.display("E_s"), p), (s, 1, facts.batch))
+    rule = sp.Eq(Partial(graph.loss_total, p), shares_sum, evaluate=False)
     mean = facts.training.first.loss_scale != 1
-    intro = [msg("batch.intro_mean" if mean else "batch.intro_sum")]
-    tables: tuple[Table, ...] = ()
+    intro = [msg("batch.intro_mean" if mean else "batch.intro_sum", parameter=Math(p), rule=Math(rule))]
+    if not shown:
+        intro.append(msg("batch.totals_only", most=SHARES_TABULATED))
+    tables: tuple[Table, ...] = (Table(header, tuple(gradient_rows)),)
     rest = range(len(facts.detailed_samples()), facts.batch)
     if len(rest):
         rows = tuple(
@@ -136,9 +174,9 @@ def batch_section(facts: Facts) -> Section:
             for u in graph.units()
         )
         header = tuple(msg(f"header.{key}") for key in ("sample", "neuron", "net_input", "output", "error_signal"))
-        tables = (Table(header, rows),)
+        tables += (Table(header, rows),)
         if len(rest) == 1:
             intro.append(msg("batch.rest_one", sample=rest.start + 1))
         else:
             intro.append(msg("batch.rest_many", first=rest.start + 1, last=facts.batch))
-    return Section("batch", msg("batch.title"), tuple(intro), (Block((), (), tuple(equations)),), tables)
+    return Section("batch", msg("batch.title"), tuple(intro), tables=tables)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Sequence
 
 from ..engine.training import Training
+from ..errors import SpecError
+from ..text.message import Msg, Plain, Text, Value, msg
 from ..network import Network
 from .backward import backward_section, batch_section
 from .facts import Facts, focus
 from .float64 import notes
 from .forward import forward_section, loss_section
 from .graph import build_graph
-from .matrix import matrix_sections
+from .matrix import matrix_loss_section, matrix_sections, matrix_update_section
 from .model import Derivation, Section
 from .network_section import network_section
 from .notation import Notation
-from .quantities import build_quantities
+from .quantities import Quantities, build_quantities
 from .update import after_section, summary_section, trace_section, update_section
 
 
@@ -32,24 +35,41 @@ def derive_document(
     naming = Notation(graph, network.train.optimizer, notation)
     quantities = build_quantities(network, training, graph, naming)
     in_float = build_quantities(network, training, graph, naming, in_float64=True, formulas=False)
-    facts = Facts(network, training, graph, naming, quantities, focus(naming, only), precision,
-                  notes(quantities, in_float, getattr(network.train.optimizer, "eps", None)))
+    line_notes = notes(quantities, in_float, getattr(network.train.optimizer, "eps", None))
+    line_notes.update(published_notes(network, quantities))
+    facts = Facts(network, training, graph, naming, quantities, focus(naming, only), precision, line_notes)
     sections: list[Section] = [network_section(facts)]
     if style == "matrix":
         forward, backward = matrix_sections(facts)
-        sections.extend((forward, loss_section(facts), backward))
+        sections.extend((forward, matrix_loss_section(facts), backward))
     else:
         sections.extend(forward_section(facts, s) for s in facts.detailed_samples())
         sections.append(loss_section(facts))
         sections.extend(backward_section(facts, s) for s in facts.detailed_samples())
         if facts.batch > 1:
             sections.append(batch_section(facts))
-    sections.append(update_section(facts))
+    sections.append(matrix_update_section(facts) if style == "matrix" else update_section(facts))
     sections.append(summary_section(facts))
     sections.append(after_section(facts))
     if network.updates > 1:
         sections.append(trace_section(facts))
     return Derivation(network, training, graph, naming, quantities, tuple(sections))
+
+
+def published_notes(network: Network, quantities: Quantities) -> dict[str, Msg]:
+    """A note at each line whose figure the spec's [published] table gives, with the source and its figure."""
+    published = network.published
+    if published is None:
+        return {}
+    found = {}
+    for key, figure in published.figures:
+        if key not in quantities:
+            near = difflib.get_close_matches(key, list(quantities), n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise SpecError(f"{network.source or network.name}: published.figures: no quantity {key!r}{hint}")
+        found[key] = msg("published.figure", source=Text(published.source), published=Plain(figure),
+                         exact=Value(key, decimals=10))
+    return found
 
 
 def quantities_of(network: Network, training: Training, notation: str | None = None) -> dict:

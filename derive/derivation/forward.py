@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..engine.passes import target_row
+from ..network import Network
 from ..text.message import Math, Msg, Value, msg, owned
 from .facts import Facts
 from ..expressions import scaled, total
@@ -43,8 +44,18 @@ def forward_section(facts: Facts, sample: int) -> Section:
 def _activation_equation(facts: Facts, unit: Unit, sample: int) -> Equation:
     applied = Applied(unit.activation.name, unit.z)
     written = unit.written
-    forms = [applied] if unit.activation.trivial else [applied, written]
+    if unit.activation.trivial:
+        forms = [applied]
+    elif _written_as_applied(written, unit.z):
+        forms = [written]
+    else:
+        forms = [applied, written]
     return facts.equation(unit.a, forms, written, sample)
+
+
+def _written_as_applied(written: sp.Basic, z: sp.Symbol) -> bool:
+    """Whether the activation is written out as itself applied to z (tanh(z)), so f(z) = ... would repeat it."""
+    return isinstance(written, sp.Function) and written.args == (z,)
 
 
 def _activation_lead(facts: Facts, unit: Unit) -> Msg:
@@ -53,7 +64,11 @@ def _activation_lead(facts: Facts, unit: Unit) -> Msg:
     if activation.trivial:
         return owned(activation, "lead")
     generic = facts.notation.display("activation_input")
-    formula = sp.Eq(Applied(activation.name, generic), activation.written(generic), evaluate=False)
+    written = activation.written(generic)
+    if _written_as_applied(written, generic):
+        formula = written
+    else:
+        formula = sp.Eq(Applied(activation.name, generic), written, evaluate=False)
     return msg("forward.activation", words=activation.words(), formula=Math(formula))
 
 
@@ -111,6 +126,11 @@ def _sample_loss_block(facts: Facts, sample: int) -> Block:
     return Block(title, lead, tuple(equations))
 
 
+def targets_add_to_one(network: Network) -> bool:
+    """Whether every sample's targets add up to 1 (class indices do), so softmax's gradient is p - y."""
+    return all(sum(target_row(network, row)) == 1 for row in range(network.data.batch_size))
+
+
 def _softmax_block(facts: Facts) -> Block:
     """Why dE/da_j = p_j - y_j (p_j times the sum of the targets, minus y_j, when they may not add up to 1)."""
     d = facts.notation.display
@@ -130,7 +150,7 @@ def _softmax_block(facts: Facts) -> Block:
         (k, 1, K),
     )
     collected = sp.Add(sp.Mul(p_j, sp.Sum(y_k, (k, 1, K)), evaluate=False), -y_j, evaluate=False)
-    add_to_one = all(sum(target_row(facts.network, row)) == 1 for row in range(facts.network.data.batch_size))
+    add_to_one = targets_add_to_one(facts.network)
     forms = (chain, substituted, collected) + ((sp.Add(p_j, -y_j, evaluate=False),) if add_to_one else ())
     gradient = Equation(Partial(E, a_j), forms, None, None)
     loss_of_one = sp.Eq(E, -sp.Sum(sp.Mul(y_k, sp.log(p_k), evaluate=False), (k, 1, K)), evaluate=False)

@@ -115,6 +115,10 @@ class Graph:
             return (layer[parameter.slot.row],)
         return layer
 
+    def consumers_of_output(self, unit: Unit) -> tuple[Unit, ...]:
+        """The units whose net input takes this unit's output: the next layer (none for an output)."""
+        return self.layers[unit.layer + 1] if unit.layer + 1 < len(self.layers) else ()
+
     def previous_activations(self, layer: int) -> tuple[sp.Symbol, ...]:
         """The symbols feeding layer ``layer``: the inputs, or the previous layer's outputs."""
         if layer == 0:

@@ -6,10 +6,13 @@ from typing import Callable
 
 import sympy as sp
 
-from ..text.message import Math, Msg, Series, Text, msg
+from ..expressions import scaled, swapped, total
+from ..text.message import Math, Msg, msg
 from .facts import Facts
+from .forward import targets_add_to_one
 from .model import Block, Equation, Section
-from .nodes import Gradient, LayerSlope, MatrixOp, MatrixShape, Operator, Partial, QuantityRef, Transposed
+from .nodes import Applied, Dimensions, Entries, Gradient, LayerSlope, MatrixOp, MatrixShape, Operator, Partial, QuantityRef, Transposed
+from .notation import Marked, Name
 
 NUMERIC_ROWS_UP_TO = 6  # taller matrices give only their shape
 NUMERIC_LINE_CHARACTERS = 60  # a matrix row (columns x digits) must fit one printed line
@@ -62,16 +65,16 @@ def _bias_column(facts: Facts, index: int, key: Callable[[object], str]) -> list
     return [[key(p)] for p in biases]
 
 
-def _shapes(*items: tuple[Msg | Text, int, int]) -> Msg:
-    return msg("matrix.shapes", items=Series(tuple(msg("matrix.shape", name=name, rows=rows, columns=columns)
-                                                   for name, rows, columns in items), "semicolon"))
+def _shape(rows: int, columns: int) -> Math:
+    """rows x columns, as math."""
+    return Math(Dimensions(rows, columns))
 
 
 def _forward(facts: Facts) -> Section:
     network, d = facts.network, facts.notation.display
     batch = facts.batch
     blocks = []
-    previous, previous_text = d("X"), Text("X")
+    previous = d("X")
     previous_values = _inputs(facts)
     ids = facts.notation.ids
     for index, layer in enumerate(network.layers):
@@ -87,21 +90,26 @@ def _forward(facts: Facts) -> Section:
             numbers = sp.Add(numbers, _numeric(facts, bias_rows), evaluate=False)
         z_values = _of_layer(facts, index, lambda unit: ids[unit.z])
         a_values = _of_layer(facts, index, lambda unit: ids[unit.a])
+        activated = Z if layer.activation.trivial else Applied(layer.activation.name, Z)
         equations = (
             Equation(Z, tuple(forms), numbers, None, None),
             Equation(Z, (), _numeric(facts, z_values), None, None),
-            Equation(A, (sp.Function(f"f_{l}")(Z),), None, None, None),
+            Equation(A, (activated,), None, None, None),
             Equation(A, (), _numeric(facts, a_values), None, None),
         )
-        lead = [_shapes(
-            (Text(f"W({l})"), layer.out_features, layer.in_features),
-            (previous_text, layer.in_features, batch),
-            (msg("matrix.pair", first=Text(f"Z({l})"), second=Text(f"A({l})")), layer.out_features, batch),
+        lead = [msg(
+            "matrix.shapes",
+            weights=Math(W), inputs=Math(previous), z=Math(Z), a=Math(A),
+            weight_shape=_shape(layer.out_features, layer.in_features),
+            input_shape=_shape(layer.in_features, batch),
+            output_shape=_shape(layer.out_features, batch),
         )]
+        if not layer.activation.trivial:
+            lead.append(msg("matrix.activation", words=layer.activation.words(), applied=Math(activated)))
         if layer.bias is not None:
             lead.append(msg("matrix.bias_added"))
         blocks.append(Block((msg("matrix.layer", number=l),), tuple(lead), equations))
-        previous, previous_text, previous_values = A, Text(f"A({l})"), a_values
+        previous, previous_values = A, a_values
     intro = (msg("matrix.forward_intro", samples=msg("count.sample", count=batch)),)
     return Section("matrix-forward", msg("matrix.forward_title"), intro, tuple(blocks))
 
@@ -116,7 +124,7 @@ def _backward(facts: Facts) -> Section:
         l = index + 1
         layer = network.layers[index]
         delta = d(f"delta{l}")
-        slope = LayerSlope(str(l), d(f"Z{l}"))
+        slope = LayerSlope(layer.activation.name, d(f"Z{l}"))
         d_values = _of_layer(facts, index, notation.dout_dnet_id)
         delta_values = _of_layer(facts, index, notation.delta_id)
         if index == count - 1:
@@ -191,5 +199,86 @@ def _rules(facts: Facts) -> Msg:
         weight_rule=Math(rules[2]),
         bias_rule=Math(rules[3]),
         hadamard=Math(Operator("hadamard")),
+        activation=Math(Applied("f_l", d("Zl"))),
+        l=Math(sp.Symbol("l")),
+        slope=Math(LayerSlope("l", d("Zl"))),
+        transpose=Math(Transposed(d("A"))),
+        gradient=Math(Gradient(E, d("A"))),
         ones=Math(d("ones")),
     )
+
+
+def matrix_loss_section(facts: Facts) -> Section:
+    """The loss as a sum over the output matrix's entries, and its gradient with respect to that matrix."""
+    network, graph, notation, d = facts.network, facts.graph, facts.notation, facts.notation.display
+    loss, count = network.loss, len(network.layers)
+    scale = facts.training.first.loss_scale
+    A, Y, E = d("A_js"), d("Y_js"), d("E_one")
+    j, s = sp.Symbol("j", integer=True, positive=True), sp.Symbol("s", integer=True, positive=True)
+    outputs, batch = len(graph.outputs), facts.batch
+    if loss.uses_softmax:
+        entry = sp.Mul(-1, sp.Mul(Y, sp.log(d("P_js")), evaluate=False), evaluate=False)
+        k = sp.Symbol("k", integer=True, positive=True)
+        p = d("P_js") if targets_add_to_one(network) else sp.Mul(d("P_js"), sp.Sum(d("Y_ks"), (k, 1, outputs)), evaluate=False)
+        slope = sp.Add(p, sp.Mul(-1, Y, evaluate=False), evaluate=False)
+        terms = [facts.quantities.lookup(d("L" if batch == 1 else f"L{k}"), k).id for k in range(batch)]
+        lead = msg("matrix.loss_lead_softmax", softmax=Math(d("P")))
+    else:
+        generic_a, generic_y, derivative = loss._derivative
+        entry = loss.term(A, Y)
+        slope = derivative.xreplace({generic_a: A, generic_y: Y})
+        terms = [notation.ids[term] + _suffix(facts, row) for row in facts.training.first.batch for term in graph.loss_terms]
+        lead = msg("matrix.loss_lead")
+    summed = sp.Sum(entry, (j, 1, outputs)) if batch == 1 else sp.Sum(sp.Sum(entry, (j, 1, outputs)), (s, 1, batch))
+    numbers = scaled(scale, total([QuantityRef(key) for key in terms])) if len(terms) <= LOSS_TERMS_SHOWN else None
+    equations = [
+        Equation(E, (scaled(scale, summed),), numbers, "E", None),
+        Equation(Gradient(E, d(f"A{count}")), (Entries(scaled(scale, slope)),), None, None, None),
+        Equation(Gradient(E, d(f"A{count}")), (), _numeric(facts, _of_layer(facts, count - 1, notation.dE_dout_id)), None, None),
+    ]
+    intro = (msg("loss.intro", loss=loss.words()), lead)
+    return Section("matrix-loss", msg("matrix.loss_title"), intro, (Block((), (), tuple(equations)),))
+
+
+LOSS_TERMS_SHOWN = 8  # the loss's numbers row lists its terms up to this many
+
+
+def matrix_update_section(facts: Facts) -> Section:
+    """Each layer's weights and biases updated at once, by the optimizer's rule applied entry by entry."""
+    graph, notation, d = facts.graph, facts.notation, facts.notation.display
+    optimizer = facts.network.train.optimizer
+    blocks = []
+    for index, layer in enumerate(facts.network.layers):
+        l = index + 1
+        groups = [("W", _weight_parameters(facts, index))]
+        if layer.bias_trained:
+            groups.append(("b", [[p] for p in graph.parameters if p.layer == index and p.slot.kind == "bias"]))
+        equations = []
+        for letter, rows in groups:
+            if not rows or not rows[0] or not rows[0][0].trained:
+                continue
+            matrix = d(f"{letter}{l}")
+            written = notation.names[matrix]
+            symbols = {
+                "param": matrix,
+                "gradient": Partial(d("E_one"), matrix),
+                "lr": graph.learning_rate,
+                "new": notation.matrix_display(f"{letter}{l}_new", Marked(written, "plus")),
+                **{state.key: notation.matrix_display(f"{letter}{l}_{state.key}", Name(state.letter, written, accent=state.accent))
+                   for state in optimizer.shown_states()},
+                **graph.hypers,
+            }
+            values = {
+                "param": lambda p: notation.ids[p.symbol],
+                "gradient": notation.gradient_id,
+                "new": notation.updated_id,
+                **{state.key: (lambda p, key=state.key: notation.state_id(key, p)) for state in optimizer.shown_states()},
+            }
+            numeric = {symbols[key]: _numeric(facts, [[ids(p) for p in row] for row in rows]) for key, ids in values.items()}
+            for key, rule in optimizer.first_step_rules(symbols):
+                equations.append(Equation(symbols[key], (rule,), swapped(rule, numeric), None, None))
+                equations.append(Equation(symbols[key], (), numeric[symbols[key]], None, None))
+        if equations:
+            blocks.append(Block((msg("matrix.layer", number=l),), (), tuple(equations)))
+    intro = optimizer.intro() + (msg("matrix.update_lead"),)
+    return Section("update", msg("update.title"), intro, tuple(blocks))

@@ -49,7 +49,7 @@ Cell = Any  # a Msg, or a placeholder value (Math, Value, Text, Code)
 class Table:
     """A table: a header of messages and rows of cells."""
 
-    header: tuple[Msg, ...]
+    header: tuple[Cell, ...]  # a message, or math (a gradient's symbol)
     rows: tuple[tuple[Cell, ...], ...]
 
 
@@ -73,7 +73,7 @@ class Section:
     blocks: tuple[Block, ...] = ()
     tables: tuple[Table, ...] = ()
     closing: Paragraph = ()
-    notes: tuple[Msg, ...] = ()  # footnotes (LaTeX), or notes after the section (Markdown)
+    notes: tuple[Msg, ...] = ()  # notes after the section, in small print
     chart: Chart | None = None
     figure: bool = False  # the network's drawing goes after the introduction
 

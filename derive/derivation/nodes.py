@@ -88,10 +88,24 @@ class Gradient(sp.Expr):
 
 
 class LayerSlope(sp.Expr):
-    """f_l'(Z): the derivative of layer ``layer``'s activation, entry by entry."""
+    """f'(Z), entry by entry: ``function`` names an activation (sigma'), or a layer (f_l') in a general rule."""
 
-    def __new__(cls, layer: str, argument: sp.Expr) -> "LayerSlope":
-        return sp.Expr.__new__(cls, sp.Symbol(layer), argument)
+    def __new__(cls, function: str, argument: sp.Expr) -> "LayerSlope":
+        return sp.Expr.__new__(cls, sp.Symbol(function), argument)
+
+
+class Entries(sp.Expr):
+    """A matrix given by its entry in row j, column s (the entry's formula in A_js, Y_js)."""
+
+    def __new__(cls, entry: sp.Expr) -> "Entries":
+        return sp.Expr.__new__(cls, entry)
+
+
+class Dimensions(sp.Expr):
+    """A matrix's size, rows x columns, as prose mentions it."""
+
+    def __new__(cls, rows: int, columns: int) -> "Dimensions":
+        return sp.Expr.__new__(cls, sp.Integer(rows), sp.Integer(columns))
 
 
 class MatrixShape(sp.Expr):

@@ -39,7 +39,7 @@ class Marked:
 
     inner: Union[Name, "Marked"]
     mark: str
-    index: int | None = None
+    index: int | str | None = None
 
 
 Written = Union[Name, Marked]
@@ -104,6 +104,10 @@ class Notation:
     def dE_dout_id(self, unit: Unit) -> str:
         """dE_dout_h1, or dE_da1_2."""
         return "dE_d" + self.ids[unit.a]
+
+    def path_id(self, unit: Unit, consumer: Unit) -> str:
+        """dE_dout_h1_via_o1: the part of dE/dout of a hidden unit that flows through one neuron it feeds."""
+        return f"{self.dE_dout_id(unit)}_via_{self.label(consumer)}"
 
     def dout_dnet_id(self, unit: Unit) -> str:
         """dout_dnet_o1, or da_dz2_1."""
@@ -177,7 +181,7 @@ class Notation:
             ids[symbol], names[symbol] = hyper.id, Name(hyper.letter, hyper.index or None)
 
     def _name_parameters(self) -> None:
-        weight_number = bias_number = shared_number = 0
+        weight_number = shared_number = 0
         for parameter in self.graph.parameters:
             slot, symbol = parameter.slot, parameter.symbol
             l = slot.layer + 1
@@ -190,17 +194,22 @@ class Notation:
                     self.ids[symbol] = f"w{l}_{j}_{k}"
                     self.names[symbol] = Name("w", f"{j}{self._separator}{k}", f"({l})")
                 continue
-            bias_number += 1
-            if slot.row is None:
+            if slot.row is None:  # a layer's shared bias: b1, b2 as in Mazur's post
                 shared_number += 1
                 self.ids[symbol] = f"b{shared_number}" if self.mazur else f"b{l}"
-                self.names[symbol] = Name("b", str(bias_number)) if self.mazur else Name("b", None, f"({l})")
-            elif self.mazur:
+                self.names[symbol] = Name("b", str(shared_number)) if self.mazur else Name("b", None, f"({l})")
+            elif self.mazur:  # a neuron's own bias is named by its neuron, so b2 never means two things
                 unit = self.graph.layers[slot.layer][slot.row]
-                self.ids[symbol], self.names[symbol] = f"b_{self.label(unit)}", Name("b", str(bias_number))
+                self.ids[symbol], self.names[symbol] = f"b_{self.label(unit)}", Name("b", self.label(unit))
             else:
                 self.ids[symbol] = f"b{l}_{slot.row + 1}"
                 self.names[symbol] = Name("b", str(slot.row + 1), f"({l})")
+
+    def matrix_display(self, key: str, written: Written) -> sp.Symbol:
+        """A display symbol named on demand (an optimizer's state of a whole weight matrix)."""
+        symbol = sp.Symbol(f"display_{key}", real=True)
+        self.names.setdefault(symbol, written)
+        return symbol
 
     def display(self, key: str) -> sp.Symbol:
         """A symbol that only appears in formulas, never with a value: the generic net input, p_k, W^(l)."""
@@ -215,8 +224,13 @@ class Notation:
             "activation_input": Name("net", style="word") if self.mazur else Name("z"),
             "p_k": Name("p", "k"), "p_j": Name("p", "j"), "y_k": Name("y", "k"), "y_j": Name("y", "j"),
             "a_j": output("j"), "a_k": output("k"), "a_m": output("m"), "E_one": Name("E"), "L": Name("L"),
-            "X": Name("X"), "ones": Name("1", style="bold"),
+            "X": Name("X"), "A": Name("A"), "ones": Name("1", style="bold"),
         }
+        table.update(self._rule_names())
+        table["E_s"] = Marked(table["E_total"], "sample", "s")  # sample s's share, in a sum over the batch
+        last = f"({count})"
+        table.update({"A_js": Name("A", "js", last), "Y": Name("Y"), "Y_js": Name("Y", "js"), "Y_ks": Name("Y", "ks"), "P_js": Name("P", "js"),
+                      "P": Name("P"), "eta": Name("eta")})
         for s in range(len(self.graph.sample_losses)):
             table[f"L{s}"] = Marked(Name("L"), "sample", s + 1)
         for layer in [str(l) for l in range(1, count + 1)] + ["L", "l", "l+1", "l-1"]:
@@ -225,6 +239,18 @@ class Notation:
             table[f"delta{layer}"] = Name("delta", None, f"({layer})")
         for key, name in table.items():
             self.names[sp.Symbol(f"display_{key}", real=True)] = name
+
+    def _rule_names(self) -> dict[str, Written]:
+        """The generic names of the backward pass's rules: neuron j, the i before it, the k after it."""
+        total = Name("E", Name("total", style="word")) if self.mazur else Name("E")
+        if self.mazur:
+            net, out = (lambda i: Name("net", i, style="word")), (lambda i: Name("out", i, style="word"))
+            return {"E_total": total, "net_j": net("j"), "out_j": out("j"), "out_i": out("i"), "delta_j": Name("delta", "j"),
+                    "delta_k": Name("delta", "k"), "w_ji": Name("w", "ji"), "w_kj": Name("w", "kj"), "b_j": Name("b", "j"),
+                    "K": Name("K")}
+        return {"E_total": total, "net_j": Name("z", "j", "(l)"), "out_j": Name("a", "j", "(l)"),
+                "out_i": Name("a", "i", "(l-1)"), "delta_j": Name("delta", "j", "(l)"), "delta_k": Name("delta", "k", "(l+1)"),
+                "w_ji": Name("w", "ji", "(l)"), "w_kj": Name("w", "kj", "(l+1)"), "b_j": Name("b", "j", "(l)"), "K": Name("K")}
 
     def parameter_ids(self) -> dict[str, Parameter]:
         """Every parameter by its ID, in the graph's order."""

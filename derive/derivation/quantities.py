@@ -30,7 +30,7 @@ TRACE_FIRST_STEPS = 5  # the trace lists every one of the first steps, then log-
 
 KINDS = (
     "parameter", "setting", "input", "target", "net", "out", "term", "softmax", "cross_entropy", "loss",
-    "dE_dout", "slope", "delta", "local", "gradient", "state", "new", "after", "trace",
+    "path", "dE_dout", "slope", "delta", "local", "gradient", "state", "new", "after", "trace",
 )
 
 
@@ -257,8 +257,12 @@ def _sample_quantities(add: Any, network: Network, first: Pass, scale: Fraction,
         for unit in layer:
             j = unit.index
             values[unit.delta] = sample.delta[index][j]
+            for consumer in graph.consumers_of_output(unit):
+                weight = graph.local_derivative(consumer.net, unit.a)
+                add(notation.path_id(unit, consumer), ops.mul(sample.delta[index + 1][consumer.index], values[weight]),
+                    path_symbol(network, graph, unit, consumer, E, scale), product(consumer.delta, weight), row, "path")
             add(notation.dE_dout_id(unit), sample.dE_da[index][j], Partial(E, unit.a),
-                partial(_dE_dout_formula, network, first, scale, graph, unit, values), row, "dE_dout")
+                partial(_dE_dout_formula, network, first, scale, graph, unit, values, E), row, "dE_dout")
             add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z),
                 lambda unit=unit: unit.slope, row, "slope")
             add(notation.delta_id(unit), values[unit.delta], unit.delta,
@@ -316,14 +320,26 @@ def _sample_loss_formula(first: Pass, scale: Fraction, graph: Graph, notation: N
 
 
 def _dE_dout_formula(network: Network, first: Pass, scale: Fraction, graph: Graph, unit: Any,
-                     values: dict) -> sp.Basic:
-    """dE/dout of a unit: the loss's derivative for an output, the sum over the next layer for a hidden unit."""
+                     values: dict, E: sp.Basic) -> sp.Basic:
+    """dE/dout of a unit: the loss's derivative for an output, the sum of its paths for a hidden unit."""
     if unit.layer < len(graph.layers) - 1:
-        return total([product(c.delta, graph.local_derivative(c.net, unit.a)) for c in graph.layers[unit.layer + 1]])
+        return total([path_symbol(network, graph, unit, c, E, scale) for c in graph.consumers_of_output(unit)])
     y = graph.targets[unit.index]
     if first.samples[0].softmax:
         return scaled(scale, softmax_error(graph, unit.index, sum(values[t] for t in graph.targets) == 1))
     return scaled(scale, network.loss.derivative_shown(unit.a, y, values[unit.a], values[y]))
+
+
+def path_symbol(network: Network, graph: Graph, unit: Any, consumer: Any, E: sp.Basic, scale: Fraction) -> sp.Basic:
+    """The part of dE/dout of a hidden unit that flows through one neuron it feeds.
+
+    Where the loss is a plain sum of per-output terms and the neuron is an output, that part is
+    the output's own term's derivative, dE_o1/dout_h1 as in Mazur's post; otherwise it is written
+    as the product dE/dnet_k . dnet_k/dout.
+    """
+    if consumer.layer == len(graph.layers) - 1 and scale == 1 and not network.loss.uses_softmax:
+        return Partial(graph.loss_terms[consumer.index], unit.a)
+    return sp.Mul(Partial(E, consumer.z), Partial(consumer.z, unit.a), evaluate=False)
 
 
 def softmax_error(graph: Graph, j: int, targets_add_to_one: bool) -> sp.Basic:

@@ -15,22 +15,15 @@ def update_section(facts: Facts) -> Section:
     """Every trained parameter's update, derived with the optimizer's rule and numbers."""
     graph, notation, quantities = facts.graph, facts.notation, facts.quantities
     optimizer = facts.network.train.optimizer
-    blocks = []
-    equations: list[Equation] = []
+    equations: list[Equation] = []  # one display: each parameter's steps in turn, named by their symbols
     for parameter in graph.parameters:
         new_id = notation.updated_id(parameter)
         if new_id not in quantities or not facts.derived_in_full(parameter):
             continue
         symbols = update_symbols(graph, parameter, optimizer)
-        steps = []
         for key, rule in optimizer.first_step_rules(symbols):
-            steps.append(facts.equation(symbols[key], [rule], rule, None))
-        if len(steps) == 1:
-            equations.extend(steps)
-        else:
-            blocks.append(Block((msg("update.parameter", parameter=Math(parameter.symbol)),), (), tuple(steps)))
-    if equations:
-        blocks.insert(0, Block((), (), tuple(equations)))
+            equations.append(facts.equation(symbols[key], [rule], rule, None))
+    blocks = [Block((), (), tuple(equations))] if equations else []
     closing: list[Msg] = []
     frozen = [p for p in graph.parameters if not p.trained]
     if frozen:
@@ -63,7 +56,7 @@ def after_section(facts: Facts) -> Section:
     intro = (msg(key, after=Given("E_after", E), before=Given("E")),)
     notes = ()
     published = facts.network.published
-    if published is not None:
+    if published is not None and published.loss_after is not None:
         note = msg("after.published", source=Text(published.source), published=Plain(published.loss_after),
                    exact=Value("E_after", decimals=10))
         notes = (note,)

@@ -98,7 +98,14 @@ def format_number(value: Any, precision: int) -> Formatted:
     with localcontext() as context:
         context.prec = 100  # room for 30 decimals of values up to 10^8, and mantissas of tiny ones
         context.Emin, context.Emax = MIN_EMIN, MAX_EMAX  # sigmoid(-1e7) is about 10^-4342945
-        return _format_inexact(value, precision)
+        formatted = _format_inexact(value, precision)
+    if isinstance(value, (Fraction, int)) and formatted.exponent is not None:
+        # An exact decimal in scientific notation (eps = 1e-8) is written as exactly as it is: 1 x 10^-8.
+        mantissa = Fraction(formatted.mantissa) if "." in formatted.mantissa else None
+        if mantissa is not None and mantissa * Fraction(10) ** formatted.exponent == value:
+            text = formatted.mantissa.rstrip("0").rstrip(".")
+            return Formatted(text, formatted.exponent, True)
+    return formatted
 
 
 MOST_DECIMALS = 17  # float64 holds 17 significant digits; more would show only its binary expansion

@@ -14,7 +14,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..components import ACTIVATIONS
 from ..derivation.nodes import (
-    Applied, Gradient, LayerSlope, MatrixOp, MatrixShape, Operator, Partial, QuantityRef, Transposed,
+    Applied, Dimensions, Entries, Gradient, LayerSlope, MatrixOp, MatrixShape, Operator, Partial, QuantityRef, Transposed,
 )
 from ..derivation.notation import Marked, Name, Written
 from ..derivation.quantities import Quantities, Quantity
@@ -58,6 +58,7 @@ class DerivePrinter(LatexPrinter):
         self.words = words or {}
         self._root: sp.Basic | None = None
         self._matrix_depth = 0
+        self._enclosing: list[sp.Basic] = []  # the expressions being printed, outermost first
         self._names: dict[Written, str] = {}  # a name is printed the same way every time
 
     def doprint(self, expr: sp.Basic) -> str:
@@ -95,12 +96,31 @@ class DerivePrinter(LatexPrinter):
             text += f"_{{{sub}}}"
         return text
 
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        self._enclosing.append(expr)
+        try:
+            return super()._print(expr, **kwargs)
+        finally:
+            self._enclosing.pop()
+
     def _mapped(self, expr: sp.Basic) -> str | None:
         if self.values is not None:
             quantity = self.values.get(expr)
             if quantity is not None:
-                return self.number(quantity.value, standalone=expr is self._root or self._matrix_depth > 0)
+                return self.number(quantity.value, standalone=self._stands_alone(expr))
         return None
+
+    def _stands_alone(self, expr: sp.Basic) -> bool:
+        """Whether a value needs no parentheses where it is printed: alone, in a matrix, as a
+        function's argument (tanh(-0.1), not tanh((-0.1))), as an exponent (e^{-0.14}) or first in a sum."""
+        if expr is self._root or self._matrix_depth > 0:
+            return True
+        parent = self._enclosing[-2] if len(self._enclosing) > 1 else None
+        if isinstance(parent, sp.core.function.Application) and not isinstance(parent, sp.Pow):
+            return True
+        if isinstance(parent, sp.Add) and parent.args[0] is expr:
+            return True  # a sum's first term: -0.4 - 0.5, as a reader writes it
+        return isinstance(parent, sp.Pow) and parent.exp is expr
 
     def _named(self, expr: sp.Basic) -> str:
         written = self.names.get(expr)
@@ -121,7 +141,11 @@ class DerivePrinter(LatexPrinter):
         return rf"\frac{{\partial {self._named(expr.numerator)}}}{{\partial {self._named(expr.denominator)}}}"
 
     def _print_Applied(self, expr: Applied) -> str:
-        return rf"{ACTIVATIONS[expr.activation].latex_name}\left({self._print(expr.args[1])}\right)"
+        name = ACTIVATIONS[expr.activation].latex_name if expr.activation in ACTIVATIONS else None
+        if name is None:  # a general rule's f_l
+            function, _, index = expr.activation.partition("_")
+            name = f"{function}_{{{index}}}"
+        return rf"{name}\left({self._print(expr.args[1])}\right)"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         # Chains of partials and symbol products are most of a document: print them directly,
@@ -173,8 +197,16 @@ class DerivePrinter(LatexPrinter):
         return rf"\nabla_{{{self._print(wrt)}}} {self._print(of)}"
 
     def _print_LayerSlope(self, expr: LayerSlope) -> str:
-        layer, argument = expr.args
-        return f"f_{{{layer.name}}}'({self._print(argument)})"
+        function, argument = expr.args
+        name = ACTIVATIONS[function.name].latex_name if function.name in ACTIVATIONS else f"f_{{{function.name}}}"
+        return rf"{name}'\left({self._print(argument)}\right)"
+
+    def _print_Entries(self, expr: Entries) -> str:
+        return rf"\left[{self._print(expr.args[0])}\right]_{{js}}"
+
+    def _print_Dimensions(self, expr: Dimensions) -> str:
+        rows, columns = expr.args
+        return rf"{rows} \times {columns}"
 
     def _print_MatrixShape(self, expr: MatrixShape) -> str:
         rows, columns = expr.args

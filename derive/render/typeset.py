@@ -14,7 +14,8 @@ from ..derivation.quantities import Quantities
 from .numbers import NumberFormat
 from .printer import OPERATIONS, DerivePrinter, latex_number
 
-ROW_BUDGET = 52  # estimated visible characters per display-math row before it is broken
+ROW_BUDGET = 52  # estimated visible characters of one step of a row before the step is broken
+LINE_BUDGET = 76  # estimated visible characters of a whole row, its left-hand side included
 MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
 PLAIN_MARKS = re.compile(r"[{}^_&]")
 
@@ -78,11 +79,21 @@ class Typesetter:
             if value_tex != last:
                 texts.append(("=" if formatted.exact else r"\approx", [value_tex]))
         lhs = self.symbolic(equation.lhs)
-        rows = []
+        rows: list[str] = []
+        width = 0  # the visible width of the row being filled, its left-hand side included
         for i, (relation, parts) in enumerate(texts):
-            for j, chunk in enumerate(_pack(parts)):
+            chunks = _pack(parts)
+            step = f"{relation} {chunks[0]}"
+            if rows and len(chunks) == 1 and width + visible_width(step) + 1 <= LINE_BUDGET:
+                rows[-1] += f" {step}"  # a short step joins its row: lhs = form = numbers = value
+                width += visible_width(step) + 1
+                continue
+            for j, chunk in enumerate(chunks):
                 start = lhs if i == 0 and j == 0 else ""
                 rows.append(f"{start} &{relation} {chunk}" if j == 0 else rf"&\quad {chunk}")
+                width = visible_width(f"{start} {relation} {chunk}") if j == 0 else visible_width(chunk) + 2
+            if len(chunks) > 1:
+                width = LINE_BUDGET  # a broken step keeps its rows to itself
         return rows
 
     def _numbers_relation(self, equation: Equation) -> str:

@@ -22,18 +22,18 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         approx=Math(Operator("approx")),
     )
 
+    listing = pytorch_listing(derivation.network, derivation.training)
+
     def block_view(block: Block) -> dict:
         return {
             "title": prose.paragraph(block.title),
             "lead": prose.paragraph(block.lead),
-            "equations": [
-                {"rows": math.rows(e), "note": prose.message(e.note) if e.note else ""} for e in block.equations
-            ],
+            "equations": equation_groups(block, math, prose),
         }
 
     def table_view(table: Table) -> dict:
         return {
-            "header": [prose.message(h) for h in table.header],
+            "header": [prose.value(h) for h in table.header],
             "rows": [[prose.value(cell) for cell in row] for row in table.rows],
         }
 
@@ -59,9 +59,28 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
                 "pytorch.intro" if listing_dtype(network) == "float32" else "pytorch.intro_float64",
                 print=Code("print(t)"), detached=Code("print(t.detach())"),
             )),
-            "listing": pytorch_listing(derivation.network, derivation.training),
+            "listing": listing,
+            "columns": 2 if max(len(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
         },
     }
+
+
+TWO_COLUMN_LISTING = 44  # the longest line, in characters, that a half-width column of small type holds
+
+
+def equation_groups(block: Block, math: Any, prose: Prose) -> list[dict]:
+    """A block's equations as aligned displays (each equation a list of rows): consecutive
+    equations share one display, and an equation with a note ends it so the note follows its line."""
+    groups: list[dict] = []
+    equations: list[list[str]] = []
+    for equation in block.equations:
+        equations.append(math.rows(equation))
+        if equation.note:
+            groups.append({"equations": equations, "note": prose.message(equation.note)})
+            equations = []
+    if equations:
+        groups.append({"equations": equations, "note": ""})
+    return groups
 
 
 def chart_view(chart: Chart, prose: Prose) -> dict:

@@ -23,7 +23,7 @@ from .words import (
 )
 
 LAYER_KEYS = ("activation", "weight", "bias", "train_bias") + ACTIVATIONS.setting_keys()
-PUBLISHED_KEYS = ("source", "loss_after")
+PUBLISHED_KEYS = ("source", "loss_after", "figures")
 DATA_KEYS = ("input", "target", "file", "input_columns", "target_columns")
 LOSS_KEYS = ("kind",) + LOSSES.setting_keys()
 TRAIN_KEYS = ("optimizer",) + OPTIMIZERS.setting_keys() + ("steps", "batch_size", "epochs")
@@ -248,11 +248,17 @@ class SpecReader(ValueReader):
     def published(self, value: Any) -> Published:
         path: KeyPath = ("published",)
         table = self.table(value, path, PUBLISHED_KEYS)
-        for key in PUBLISHED_KEYS:
-            if key not in table:
-                self.fail(path + (key,), f"{key} in the [published] table", "nothing")
+        if "source" not in table:
+            self.fail(path + ("source",), "source in the [published] table", "nothing")
         source = self.text(table["source"], path + ("source",), "source")
-        return Published(source, self.number(table["loss_after"], path + ("loss_after",)))
+        loss_after = self.number(table["loss_after"], path + ("loss_after",)) if "loss_after" in table else None
+        figures: list[tuple[str, Fraction]] = []
+        if "figures" in table:
+            given = table["figures"]
+            if not isinstance(given, dict):
+                self.fail(path + ("figures",), "a table of quantity IDs and numbers", describe(given))
+            figures = [(str(key), self.number(number, path + ("figures", key))) for key, number in given.items()]
+        return Published(source, loss_after, tuple(figures))
 
     def title(self, value: Any) -> str:
         return self.text(value, ("title",), "title")
