@@ -6,11 +6,12 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from .errors import DeriveError, UsageError
 from .network import Network
+from .engine.rounding import ROUNDINGS
 from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
 
 EXAMPLES = """\
@@ -26,6 +27,10 @@ examples:
 
 built-in examples: mazur (default), mazur-classic, and the files in the package's examples folder.
 exit status: 0 done, 2 bad input, 1 internal error, 128+N stopped by signal N (130 for Ctrl-C).
+
+subcommands (see derive exercise --help, derive check --help):
+  derive exercise [SPEC] ...               a question sheet with blanks, its answer key, answers.json
+  derive check SPEC ANSWERS.toml ...       mark a student's answers, with error carried forward
 """
 
 
@@ -64,6 +69,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--notation", choices=NOTATIONS, help="symbol names (default: mazur for one hidden layer, else indexed)")
     p.add_argument("--only", metavar="IDS", help="derive only these parameters in full, e.g. w5,b_h1 (the rest appear in the summary table)")
     p.add_argument("--style", choices=STYLES, default="scalar", help="scalar chains (default) or the same step in matrix form")
+    p.add_argument(
+        "--rounding", choices=ROUNDINGS, default="exact",
+        help="exact (default): compute from unrounded values; carry: round every shown value to --precision "
+        "decimals and compute on with it, as by hand",
+    )
     p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
     p.add_argument(
         "--trust-code", action="store_true",
@@ -80,15 +90,28 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+SUBCOMMANDS = ("exercise", "check")  # derive exercise ..., derive check ... (derive/exercise/cli.py)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        from .exercise.cli import main as subcommand
+
+        return subcommand(argv)
     try:
         args = parser().parse_args(argv)
     except SystemExit as exit:  # --help, or a usage error already reported in one line
         return exit.code if isinstance(exit.code, int) else 2
+    return run_guarded(lambda: run(args))
+
+
+def run_guarded(body: Callable[[], int | None]) -> int:
+    """Run ``body``: its exit status (0 for None), a DeriveError's as one line on stderr, signals as 128+N."""
     try:
         with _signals_raised():
-            run(args)
+            status = body()
     except DeriveError as error:
         print(f"derive: {error}", file=sys.stderr)
         return error.exit_status
@@ -101,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"derive: internal error: {type(error).__name__}: {error} (set DERIVE_DEBUG=1 for details)", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 def run(args: argparse.Namespace) -> None:
@@ -116,6 +139,7 @@ def run(args: argparse.Namespace) -> None:
         only=tuple(name.strip() for name in args.only.split(",") if name.strip()) if args.only else (),
         style=args.style,
         verify=args.verify,
+        rounding=args.rounding,
     )
     network = load_network(args)
     path = None

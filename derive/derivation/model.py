@@ -88,6 +88,7 @@ class Derivation:
     notation: "Notation"
     quantities: "Quantities"
     sections: tuple[Section, ...]
+    rounding: str = "exact"  # "carry": every shown value was rounded and used rounded (derivation/recompute.py)
 
     @property
     def names(self) -> Mapping[sp.Basic, "Written"]:

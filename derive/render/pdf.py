@@ -30,8 +30,8 @@ def render_pdf(derivation: Derivation, precision: int, language: str = "en") -> 
     return compile_pdf(latex_text(view, source_stamp(latex_text(view))))[0]
 
 
-def compile_pdf(latex: str) -> tuple[bytes, str]:
-    """Run pdflatex (no shell escape) in a scratch folder; return the PDF and the log.
+def compile_pdf(latex: str, runs: int = PDFLATEX_RUNS) -> tuple[bytes, str]:
+    """Run pdflatex (no shell escape) ``runs`` times in a scratch folder; return the PDF and the log.
 
     The PDF is reproducible: fixed dates and ID (SOURCE_DATE_EPOCH).
     """
@@ -45,7 +45,7 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
         source = Path(scratch) / "document.tex"
         source.write_text(latex, encoding="utf-8")
         environment = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
-        for _ in range(PDFLATEX_RUNS):
+        for _ in range(runs):
             try:
                 completed = subprocess.run(
                     [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],

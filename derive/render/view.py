@@ -16,7 +16,7 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
     network = derivation.network
     math = prose.math
     about = msg(
-        "document.about",
+        "exercise.rounding.about" if derivation.rounding == "carry" else "document.about",
         source=Code(network.source or network.name),
         precision=math.format.precision,
         approx=Math(Operator("approx")),

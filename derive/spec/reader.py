@@ -60,9 +60,11 @@ class SpecReader(ValueReader):
         data = self.data(doc.get("data", MISSING), layers, loss)
         train = self.train(doc.get("train", MISSING))
         published = self.published(doc["published"]) if "published" in doc else None
+        exercise = self.exercise(doc["exercise"], loss) if "exercise" in doc else None
         network = Network(
             layers=layers, data=data, loss=loss, train=train, name=name, source=self.source,
-            provenance=self.provenance, parameter_names=self.parameter_names, published=published, **title
+            provenance=self.provenance, parameter_names=self.parameter_names, published=published,
+            exercise=exercise, **title
         )
         self.check_training_size(network)
         return network
@@ -259,6 +261,12 @@ class SpecReader(ValueReader):
                 self.fail(path + ("figures",), "a table of quantity IDs and numbers", describe(given))
             figures = [(str(key), self.number(number, path + ("figures", key))) for key, number in given.items()]
         return Published(source, loss_after, tuple(figures))
+
+    def exercise(self, value: Any, loss: Any) -> Any:
+        """The [exercise] table: the grids a class set's variants are drawn from (derive exercise --variants)."""
+        from ..exercise.settings import read_exercise
+
+        return read_exercise(self, value, loss.probabilities)
 
     def title(self, value: Any) -> str:
         return self.text(value, ("title",), "title")
