@@ -121,10 +121,10 @@ def test_the_seed_module_runs_as_a_script(tmp_path: Path) -> None:
 
 
 def test_the_readme_excerpt_is_cut_verbatim_from_a_fresh_mazur_document() -> None:
-    intro = README.index("verbatim from `output/mazur.md`")
+    intro = README.index("cut verbatim from `output/mazur.md`")
     start = README.index("\n\n", intro) + 2
     excerpt = README[start:README.index("\nSee [`output/mazur.md`]", start)].strip("\n")
-    assert excerpt.count("\\begin{aligned}") >= 2
+    assert excerpt.count("\\begin{aligned}") >= 1
     fresh = derive.derive("mazur").markdown()
     assert excerpt in fresh, "re-cut the README's excerpt from `python -m derive mazur -o -`"
 

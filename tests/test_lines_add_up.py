@@ -336,5 +336,5 @@ def test_every_numbers_row_of_a_random_network_adds_up(spec: str, style: str, pr
         network = derive.load(path)
     markdown = markdown_of(network, style, precision)
     report = check_document(markdown)
-    floor = trained_parameters(network) if style == "scalar" else len(network.layers)
+    floor = trained_parameters(network) if style == "scalar" else 1  # wide matrices print as their shape
     assert_adds_up(report, floor)
