@@ -29,7 +29,7 @@ def backward_section(facts: Facts, sample: int) -> Section:
         shared = _shared_bias_block(facts, index, sample)
         if shared is not None:
             blocks.append(shared)
-    intro = [msg("backward.intro", delta=Math(sp.Symbol("delta")))]
+    intro = [] if sample else [msg("backward.intro", delta=Math(sp.Symbol("delta")))]  # said once, for sample 1
     if facts.batch > 1:
         intro.append(msg("backward.intro_sample", sample=sample + 1, share=Math(facts.loss_symbol(sample))))
     return Section(f"backward-{sample}", sample_title(facts, "backward", sample), tuple(intro), tuple(blocks))

@@ -38,7 +38,8 @@ def forward_section(facts: Facts, sample: int) -> Section:
             equations.append(facts.equation(unit.z, [unit.net], unit.net, sample))
             equations.append(_activation_equation(facts, unit, sample))
         blocks.append(Block((layer_title(facts, index),), (_activation_lead(facts, layer[0]),), tuple(equations)))
-    return Section(f"forward-{sample}", sample_title(facts, "forward", sample), (msg("forward.intro"),), tuple(blocks))
+    intro = () if sample else (msg("forward.intro"),)  # said once, for the first sample
+    return Section(f"forward-{sample}", sample_title(facts, "forward", sample), intro, tuple(blocks))
 
 
 def _activation_equation(facts: Facts, unit: Unit, sample: int) -> Equation:
