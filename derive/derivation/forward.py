@@ -55,9 +55,7 @@ def _forward_rule(facts: Facts) -> Msg:
 def _activation_equation(facts: Facts, unit: Unit, sample: int) -> Equation:
     applied = Applied(unit.activation.name, unit.z)
     written = unit.written
-    if unit.activation.trivial:
-        forms = [applied]
-    elif _written_as_applied(written, unit.z):
+    if unit.activation.trivial or _written_as_applied(written, unit.z):
         forms = [written]
     else:
         forms = [applied, written]
