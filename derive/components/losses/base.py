@@ -12,7 +12,7 @@ import sympy as sp
 from ...text.message import Msg
 from ..base import Component, Ops, Registry
 
-LOSSES: Registry["Loss"] = Registry("loss")
+LOSSES: Registry["Loss"] = Registry("loss", "losses")
 
 
 @dataclass(frozen=True)
