@@ -76,12 +76,14 @@ def after_section(facts: Facts) -> Section:
     change = Exact().sub(after, before)  # exactly 0 when the update changes nothing
     key = "after.down" if change < 0 else ("after.up" if change > 0 else "after.same")
     intro = (msg(key, after=Given("E_after", E), before=Given("E")),)
-    notes = ()
+    notes: tuple = ()
     published = facts.network.published
     if published is not None and published.loss_after is not None:
         note = msg("after.published", source=Text(published.source), published=Plain(published.loss_after),
                    exact=Value("E_after", decimals=10))
         notes = (note,)
+    if "E_after" in facts.float64_notes:  # where float64 (PyTorch) gets another loss after the update
+        notes += (facts.float64_notes["E_after"],)
     return Section("after", msg("after.title"), intro, notes=notes)
 
 

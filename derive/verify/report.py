@@ -153,10 +153,13 @@ def exact_and_float64(derivation: Derivation) -> list[Difference]:
     """The shown values of the first step on which the exact derivation and float64 part ways."""
     in_float = build_quantities(derivation.network, derivation.training, derivation.graph, derivation.notation, True)
     found = differences(derivation.quantities, in_float)
-    return [difference for difference in found.values() if difference.quantity.symbol is not None]
+    return [difference for difference in found.values()
+            if difference.quantity.symbol is not None or difference.quantity.id == "E_after"]
 
 
 def _symbol_label(derivation: Derivation, quantity: Quantity) -> Msg | Math:
+    if quantity.id == "E_after":
+        return msg("verify.after_update", name=Math(derivation.graph.loss_total))
     if quantity.sample is not None and len(derivation.training.first.batch) > 1:
         return msg("verify.sample", name=Math(quantity.symbol), sample=quantity.sample + 1)
     return Math(quantity.symbol)
