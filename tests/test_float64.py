@@ -47,7 +47,7 @@ ROOT_LINES = {
     "net_h1": r"\mathit{net}_{h1} &=", "net_o1": r"\mathit{net}_{o1} &=", "E_o1": "E_{o1} &=",
     "dout_dnet_h1": r"\frac{\partial \mathit{out}_{h1}}{\partial \mathit{net}_{h1}} &=",
     "dout_dnet_o1": r"\frac{\partial \mathit{out}_{o1}}{\partial \mathit{net}_{o1}} &=",
-    "new_w1": "w_{1}^{+} &=", "new_w2": "w_{2}^{+} &=", "new_b_o1": "b_{1}^{+} &=",
+    "new_w1": "w_{1}^{+} &=", "new_w2": "w_{2}^{+} &=", "new_b_o1": "b_{o1}^{+} &=",
 }
 
 
@@ -98,14 +98,15 @@ def root_of(note: Msg):
 
 
 def noted_paragraphs(markdown: str) -> list[tuple[str, str]]:
-    """(the display's first line, the paragraph right after it) for every display followed by a float64 note."""
+    """(the display's last equation, the paragraph right after it) for every display followed by a float64 note."""
     body = markdown.split("\n## Verification against PyTorch\n")[0]
     parts = re.split(r"\$\$\n\\begin\{aligned\}\n(.*?)\n\\end\{aligned\}\n\$\$\n", body, flags=re.S)
     found = []
     for display, after in zip(parts[1::2], parts[2::2]):
         paragraph = after.strip().split("\n\n")[0]
         if "in float64, gets" in paragraph:
-            found.append((display.splitlines()[0], paragraph))
+            starts = [line for line in display.splitlines() if not line.startswith(" &")]  # not a continued row
+            found.append((starts[-1], paragraph))
     return found
 
 

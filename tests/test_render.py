@@ -229,7 +229,7 @@ def test_optimizer_settings_read_as_written_decimals() -> None:
 
 def test_the_matrix_form_states_shapes_and_the_recursions() -> None:
     markdown = Document(load("xor-tanh"), Options(style="matrix")).markdown()
-    assert "Shapes: W(1) is 2 x 2; X is 2 x 4" in markdown
+    assert r"Shapes: $W^{(1)}$ is $2 \times 2$, $X$ is $2 \times 4$, and $Z^{(1)}$ and $A^{(1)}$ are $2 \times 4$." in markdown
     assert r"\begin{bmatrix}" in markdown and r"\odot" in markdown
     assert r"\left(W^{(2)}\right)^{\top}" in markdown
 

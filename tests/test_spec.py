@@ -88,7 +88,7 @@ def test_mazur_classic_has_shared_frozen_biases_and_the_posts_figure() -> None:
     assert [layer.bias for layer in network.layers] == [F(7, 20), F(3, 5)]
     assert [layer.bias_kind for layer in network.layers] == ["shared", "shared"]
     assert not any(layer.train_bias or layer.bias_trained for layer in network.layers)
-    assert network.published == Published("Mazur's post", F("0.291027924"))
+    assert network.published == Published("Mazur's post", F("0.291027924"), (("dE_dout_h1_via_o2", F("-0.019049119")),))
 
 
 GOOD_SPECS = [
@@ -317,7 +317,7 @@ BAD_SPECS = [
     ("columns-without-file", edit(("[data]\n", '[data]\ninput_columns = ["x"]\n')), "data.input_columns", 14,
      ["a file key naming a CSV file", "no file key"]),
     ("published-without-figure", edit(("steps = 1\n", 'steps = 1\n\n[published]\nsource = "x"\n')),
-     "published.loss_after", 25, ["loss_after in the [published] table", "found nothing"]),
+     "published.loss_after", 25, ["loss_after in the [published] table (or a figures table)", "found nothing"]),
     ("published-key-typo", edit(("steps = 1\n", 'steps = 1\n\n[published]\nsource = "x"\nloss_afte = 0.3\n')),
      "published.loss_afte", 27, ["(did you mean 'loss_after'?)"]),
     ("torch-and-layers", SEED_SPEC + '\n[torch]\nmodule = "net.py:Net"\n', "torch", 25, ["found both"]),

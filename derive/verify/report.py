@@ -150,11 +150,13 @@ def verification_section(derivation: Derivation) -> Section:
 
 
 def exact_and_float64(derivation: Derivation) -> list[Difference]:
-    """The shown values of the first step on which the exact derivation and float64 part ways."""
+    """The values of the first step on which the exact derivation and float64 part ways, where a line's note says so."""
     in_float = build_quantities(derivation.network, derivation.training, derivation.graph, derivation.notation, True)
     found = differences(derivation.quantities, in_float)
+    noted = {equation.quantity for section in derivation.sections for block in section.blocks
+             for equation in block.equations if equation.note is not None}
     return [difference for difference in found.values()
-            if difference.quantity.symbol is not None or difference.quantity.id == "E_after"]
+            if difference.quantity.id in noted or difference.quantity.id == "E_after"]
 
 
 def _symbol_label(derivation: Derivation, quantity: Quantity) -> Msg | Math:
