@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..derivation.model import NUMBER, TEXT
 from ..derivation.nodes import Partial
 from ..render.environment import environment
 from ..render.escape import escape_latex
@@ -48,8 +49,9 @@ def _view(exercises: Sequence[Exercise], kind: str) -> dict[str, Any]:
         cells = []
         for exercise, row in zip(exercises[start:start + ROWS_PER_TABLE], rows[start:start + ROWS_PER_TABLE]):
             writer = prose_for(exercise, kind, exercise.derivation, lambda base: base)
-            cells.append([writer.value(cell) for cell in row])
-        tables.append({"header": [prose.value(cell) for cell in header], "rows": cells})
+            cells.append([{"text": writer.value(cell)} for cell in row])
+        kinds = [TEXT, NUMBER, TEXT, TEXT] + [NUMBER] * (len(header) - 4)  # ID, rate, inputs, targets, then numbers
+        tables.append({"header": [prose.value(cell) for cell in header], "kinds": kinds, "rows": cells})
     seed = first.variant.seed if first.variant else 0
     title: Msg = msg("exercise.overview.title", title=Text(first.network.title), seed=seed)
     intro = msg("exercise.overview.intro", count=len(exercises), precision=first.options.precision)

@@ -19,7 +19,7 @@ from ..derivation.notation import Marked
 from ..render.escape import escape_latex, escape_markdown, latex_code, markdown_code
 from ..render.prose import Prose
 from ..render.typeset import LINE_BUDGET, Typesetter, visible_width
-from ..render.view import document_view
+from ..render.view import document_view, table_layout
 from ..text.catalogue import catalogue
 from ..text.message import Code, Given, Math, Msg, Plain, Series, Text, Value, Versus, msg
 from .model import Exercise
@@ -189,10 +189,8 @@ def variant_rules(exercise: Exercise) -> list[Msg]:
 
 
 def table_view(prose: Prose, table: Table) -> dict[str, Any]:
-    return {
-        "header": [prose.value(cell) for cell in table.header],
-        "rows": [[prose.value(cell) for cell in row] for row in table.rows],
-    }
+    """A table's cells as the templates take them (the article's own table layout)."""
+    return table_layout(table, prose)
 
 
 def latex_figure(view: Mapping[str, Any]) -> dict[str, Any]:
