@@ -23,7 +23,7 @@ from ..render.view import document_view, table_layout
 from ..text.catalogue import catalogue
 from ..text.message import Code, Given, Math, Msg, Plain, Series, Text, Value, Versus, msg
 from .model import Exercise
-from .variants import OUTPUT_GAP, SATURATED_SIGMOID, SIGNIFICANT_DIGITS
+from .dull import OUTPUT_GAP, SATURATED_SIGMOID, SIGNIFICANT_DIGITS
 
 GIVEN_KINDS = ("parameter", "setting", "input", "target")
 FORMATS = {"markdown": (escape_markdown, markdown_code), "latex": (escape_latex, latex_code)}
