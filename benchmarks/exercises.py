@@ -9,8 +9,10 @@ writes answers.json and the overview. The two class PDFs (--format pdf) each tak
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+from pathlib import Path
 
 from startup import median_seconds
 
@@ -24,6 +26,8 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=60)
     parser.add_argument("--spec", default="mazur")
     args = parser.parse_args()
+    checkout = str(Path(__file__).resolve().parents[1])  # time this checkout's derive, from any folder
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [checkout, os.environ.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as folder:
         baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], args.runs, folder)
         command = [sys.executable, "-m", "derive", "exercise", args.spec, "--variants", str(args.variants),

@@ -23,6 +23,7 @@ from ..derivation.model import Derivation
 from ..derivation.recompute import Recompute
 from ..engine.rounding import to_fraction
 from ..errors import UsageError
+from ..spec.toml_lines import make_locator
 from .blanks import shown_order
 
 MIN_SIGNIFICANT = 2  # fewer digits cannot tell a right answer from a lucky guess
@@ -51,6 +52,11 @@ class AnswerFile:
     student: str | None
     variant: str | None
     answers: dict[str, Written]
+    lines: dict[str, str] = field(default_factory=dict)  # each key's place, 'answers.toml:3'
+
+    def where(self, key: str) -> str:
+        """The file and line a key was written on."""
+        return self.lines.get(key, self.path)
 
 
 @dataclass(frozen=True)
@@ -112,26 +118,28 @@ def read_answers(path: str) -> AnswerFile:
     except tomllib.TOMLDecodeError as error:
         hint = " (an ID with @ must be quoted: \"out_h1@2\" = 0.5)" if "@" in text else ""
         raise UsageError(f"{path}: not a TOML answers file: {error}{hint}") from None
-    student = _text(document, "student", path)
-    variant = _text(document, "variant", path)
+    locate = make_locator(text)
+    lines = {str(key): f"{path}:{locate((key,))}" if locate((key,)) else path for key in document}
+    student = _text(document, "student", lines)
+    variant = _text(document, "variant", lines)
     answers = {}
     for key, value in document.items():
         if key in RESERVED:
             continue
-        answers[key] = parse_written(value, f"{path}: {key}")
+        answers[key] = parse_written(value, f"{lines[key]}: {key}")
     if not answers:
         raise UsageError(f"{path}: no answers: write one line per quantity ID, such as grad_w5 = 0.0822")
-    return AnswerFile(path, student, variant, answers)
+    return AnswerFile(path, student, variant, answers, lines)
 
 
-def _text(document: Mapping[str, Any], key: str, path: str) -> str | None:
+def _text(document: Mapping[str, Any], key: str, lines: Mapping[str, str]) -> str | None:
     value = document.get(key)
     if value is None:
         return None
     if isinstance(value, (int, Decimal)) and key == "variant":
-        raise UsageError(f"{path}: variant: expected a variant ID in quotes, such as variant = \"7-3\", found {value}")
+        raise UsageError(f"{lines[key]}: variant: expected a variant ID in quotes, such as variant = \"7-3\", found {value}")
     if not isinstance(value, str):
-        raise UsageError(f"{path}: {key}: expected text in quotes, found {value!r}")
+        raise UsageError(f"{lines[key]}: {key}: expected text in quotes, found {value!r}")
     return value
 
 
@@ -200,7 +208,7 @@ class Checker:
             if key not in self.quantities:
                 near = difflib.get_close_matches(key, list(self.quantities), n=1)
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
-                raise UsageError(f"{answers.path}: no quantity '{key}' in this network{hint}")
+                raise UsageError(f"{answers.where(key)}: no quantity '{key}' in this network{hint}")
 
     def _mark(self, key: str, written: Written, yours: dict[str, Fraction], statuses: dict[str, str]) -> Mark:
         exact = self.quantities[key].value
