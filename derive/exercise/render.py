@@ -11,7 +11,6 @@ from .key import key_view
 from .sheet import latex_figure, sheet_view
 
 CLASS_RUNS = 1  # tabulars instead of longtables, no references: one pdflatex run sets a class set
-SHEET_ROWS = 14  # answer rows with room to write that fit a page
 KEY_ROWS = 28
 
 
@@ -31,8 +30,8 @@ def sheet_part(exercise: Exercise) -> str:
     """The question sheet as the body of one part of a LaTeX article."""
     view = sheet_view(exercise, "latex")
     view["figure"] = latex_figure(view)
-    view["answers"].update(columns="llp{5.5cm}", tall=True, stretch=1.6)  # room to write, and for fractions
-    return _latex_part(view, SHEET_ROWS)
+    view["answers"] = None  # on paper the boxes, with their IDs, are where the answers go: no second place
+    return _latex_part(view, 0)
 
 
 def key_part(exercise: Exercise) -> str:
@@ -64,10 +63,10 @@ def _markdown(template: str, view: dict[str, Any]) -> str:
 
 
 def _latex_part(view: dict[str, Any], rows: int) -> str:
-    """A part; its answers table split in tabulars of ``rows`` rows, since a tabular never breaks across pages."""
+    """A part; its answers table (if any) split in tabulars of ``rows`` rows, since a tabular never breaks across pages."""
     table = view["answers"]
     view["answer_tables"] = [dict(table, rows=table["rows"][start:start + rows])
-                             for start in range(0, len(table["rows"]), rows)]
+                             for start in range(0, len(table["rows"]), rows)] if table else []
     return environment("latex").get_template("exercise/part.tex.j2").render(**view)
 
 
