@@ -81,7 +81,7 @@ class Document:
                 derivation, sections=derivation.sections + (verification_section(derivation),)
             )
         if options.rounding == "carry":
-            from .derivation.recompute import carry_derivation
+            from .derivation.carry import carry_derivation
 
             derivation = carry_derivation(derivation, options.precision)
         return derivation

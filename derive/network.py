@@ -13,7 +13,7 @@ from .components.optimizers import Optimizer
 from .components.optimizers.sgd import SGD
 
 if TYPE_CHECKING:
-    from .exercise.settings import ExerciseSettings
+    from .spec.exercise_table import ExerciseSettings
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 

@@ -9,7 +9,6 @@ Rationals stay exact; exp, log, tanh, erf and roots are computed at 60 digits in
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -19,7 +18,7 @@ import sympy as sp
 
 from ..engine.rounding import carried
 from ..expressions import total
-from .model import Derivation, Section
+from .model import Derivation
 from .quantities import Quantities, Quantity
 
 DIGITS = 60
@@ -287,25 +286,3 @@ def _softmax_formulas(derivation: Derivation) -> dict[str, sp.Basic]:
         elif quantity.kind == "cross_entropy":
             formulas[quantity.id] = total(list(graph.loss_terms))
     return formulas
-
-
-def carry_derivation(derivation: Derivation, decimals: int, values: Mapping[str, Any] | None = None) -> Derivation:
-    """The derivation as a student computes it: each value rounded to ``decimals`` places and used rounded.
-
-    ``values`` are the carried values if already computed. Notes that compare exact values with
-    float64 or a published figure are left out: they speak of the exact values, which this
-    derivation no longer shows.
-    """
-    if values is None:
-        values = Recompute(derivation).values(decimals=decimals)
-    quantities = Quantities([dataclasses.replace(q, value=values[q.id]) for q in derivation.quantities.values()])
-    sections = tuple(_without_notes(section) for section in derivation.sections)
-    return dataclasses.replace(derivation, quantities=quantities, sections=sections, rounding="carry")
-
-
-def _without_notes(section: Section) -> Section:
-    blocks = tuple(
-        dataclasses.replace(block, equations=tuple(dataclasses.replace(e, note=None) for e in block.equations))
-        for block in section.blocks
-    )
-    return dataclasses.replace(section, blocks=blocks, notes=())

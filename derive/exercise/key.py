@@ -11,7 +11,7 @@ from ..render.typeset import LINE_BUDGET, Typesetter, visible_width
 from ..render.view import document_view
 from ..text.message import Code, Math, Plain, Text, Value, msg
 from .model import Exercise
-from .sheet import answer_symbol, prose_for, table_view
+from .sheet import answer_symbol, part_view, prose_for
 
 BOX_WIDTH = 10  # characters a box adds to a row, with room for the error of the rough width estimate
 
@@ -54,15 +54,6 @@ def key_view(exercise: Exercise, kind: str) -> dict[str, Any]:
         lines.append(msg("exercise.sheet.variant", variant=Text(exercise.variant.id)))
     lines.append(msg(f"exercise.key.convention_{exercise.options.rounding}", precision=exercise.options.precision))
     lines.append(msg("exercise.key.boxed", count=len(exercise.blanks)))
-    return {
-        "title": prose.message(msg("exercise.key.title", title=Text(exercise.network.title))),
-        "lines": [prose.message(line) for line in lines],
-        "about": view["about"],
-        "rules": [],
-        "sections": view["sections"],
-        "answers_title": prose.message(msg("exercise.key.answers_title")),
-        "answers": table_view(prose, Table(header, rows)),
-        "footer": prose.message(msg("exercise.footer", variant=Text(exercise.label))),
-        "prose": prose,
-        "derivation": derivation,
-    }
+    result = part_view(exercise, prose, derivation, "key", lines, [], view["sections"], Table(header, rows))
+    result["about"] = view["about"]
+    return result

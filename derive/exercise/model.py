@@ -8,7 +8,8 @@ from typing import Any, Sequence
 
 from ..api import Document
 from ..derivation.model import Derivation
-from ..derivation.recompute import Recompute, carry_derivation
+from ..derivation.carry import carry_derivation
+from ..derivation.recompute import Recompute
 from ..engine.rounding import to_fraction
 from ..network import Network
 from ..options import Options

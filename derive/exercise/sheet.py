@@ -148,13 +148,20 @@ def sheet_view(exercise: Exercise, kind: str) -> dict[str, Any]:
     view = document_view(derivation, prose, "document.note" if kind == "markdown" else "")
     header = (msg("exercise.header_id"), msg("exercise.header_quantity"), msg("exercise.sheet.header_answer"))
     rows = tuple((Code(key), Math(answer_symbol(derivation, key)), Text("")) for key in exercise.blanks)
+    return part_view(exercise, prose, derivation, "sheet", _sheet_lines(exercise), variant_rules(exercise),
+                     view["sections"], Table(header, rows))
+
+
+def part_view(exercise: Exercise, prose: Prose, derivation: Derivation, part: str, lines: list[Msg],
+              rules: list[Msg], sections: list[Any], answers: Table) -> dict[str, Any]:
+    """What a sheet's or a key's (``part``) template places: title, lines, rules, sections and answers table."""
     return {
-        "title": prose.message(msg("exercise.sheet.title", title=Text(exercise.network.title))),
-        "lines": [prose.message(line) for line in _sheet_lines(exercise)],
-        "rules": [prose.message(rule) for rule in variant_rules(exercise)],
-        "sections": view["sections"],
-        "answers_title": prose.message(msg("exercise.sheet.answers_title")),
-        "answers": table_view(prose, Table(header, rows)),
+        "title": prose.message(msg(f"exercise.{part}.title", title=Text(exercise.network.title))),
+        "lines": [prose.message(line) for line in lines],
+        "rules": [prose.message(rule) for rule in rules],
+        "sections": sections,
+        "answers_title": prose.message(msg(f"exercise.{part}.answers_title")),
+        "answers": table_view(prose, answers),
         "footer": prose.message(msg("exercise.footer", variant=Text(exercise.label))),
         "prose": prose,
         "derivation": derivation,

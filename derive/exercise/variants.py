@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import UsageError
 from ..network import Data, Network
 from .dull import is_dull
-from .settings import ExerciseSettings, default_targets
+from ..spec.exercise_table import ExerciseSettings, default_targets
 
 MOST_ATTEMPTS = 2000  # draws per variant before the grids are declared too narrow
 VARIANT_ID = re.compile(r"^(\d+)-(\d+)$")

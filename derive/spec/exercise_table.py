@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from ..spec.words import describe, show
+from .words import describe, show
 
 if TYPE_CHECKING:
-    from ..spec.values import ValueReader
+    from .values import ValueReader
 
 KEYS = ("weight_range", "decimals", "input_values", "target_values", "lr_values")
 MOST_DECIMALS = 3  # hand-friendly numbers: 0.125 is the longest a student should multiply
