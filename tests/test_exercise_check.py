@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from conftest import run_cli
 from derive.api import Document, load
-from derive.exercise.check import CARRIED, FEW_DIGITS, RIGHT, WRONG, Checker, parse_written, read_answers
+from derive.exercise.answer_file import parse_written, read_answers
+from derive.exercise.check import CARRIED, FEW_DIGITS, RIGHT, WRONG, Checker
 
 D = Decimal
 I1, I2, T1, T2, LR = D("0.05"), D("0.10"), D("0.01"), D("0.99"), D("0.5")
@@ -131,6 +132,22 @@ def test_perturbed_answer_files_are_marked_right_wrong_or_carried(checker, tmp_p
             assert found[key] == CARRIED, (key, lines, found)
     if include_exact:
         assert found["out_o2"] == RIGHT
+
+
+def test_a_bias_gradient_is_the_students_delta_for_the_lines_after_it(checker, tmp_path) -> None:
+    """The default sheet asks for gradients, not deltas: a wrong grad_b_o1 (= delta_o1) is the student's delta_o1,
+    so grad_w5 and new_w5 worked on from it earn credit; the line shown for grad_b_o1 is the right one."""
+    answered = ("grad_b_o1", "grad_w5", "new_w5")
+    lines: dict[str, str] = {}
+
+    def write(key: str, value: Decimal) -> Decimal:
+        if key in answered:
+            lines[key] = written(value, 4)
+            return D(lines[key])
+        return value
+
+    mazur(write, lambda key, value: value * D("1.5") if key == "delta_o1" else value)
+    assert statuses(checker, answers_file(tmp_path, lines)) == {"grad_b_o1": WRONG, "grad_w5": CARRIED, "new_w5": CARRIED}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

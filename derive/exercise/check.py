@@ -12,51 +12,23 @@ rounded. Everything else is wrong; the report shows the first wrong answer's lin
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import sympy as sp
+
 from ..derivation.model import Derivation
-from ..derivation.recompute import Recompute
+from ..derivation.recompute import GIVEN_KINDS, Recompute
 from ..engine.rounding import to_fraction
 from ..errors import UsageError
-from ..spec.toml_lines import make_locator
+from .answer_file import AnswerFile, Written
 from .blanks import shown_order
 
 MIN_SIGNIFICANT = 2  # fewer digits cannot tell a right answer from a lucky guess
-RESERVED = ("student", "variant")
 RIGHT, CARRIED, WRONG, FEW_DIGITS, MISSING = "right", "carried", "wrong", "too_few_digits", "missing"
 CREDITED = (RIGHT, CARRIED)
 CONVENTIONS = ("exact", "carry")
-
-
-@dataclass(frozen=True)
-class Written:
-    """A number as the student wrote it: its value, its half unit in the last place, its digits."""
-
-    text: str
-    value: Fraction
-    half_unit: Fraction
-    significant: int
-    decimals: int
-
-
-@dataclass(frozen=True)
-class AnswerFile:
-    """A parsed answers file: the student, the variant, and the answers by ID in the order written."""
-
-    path: str
-    student: str | None
-    variant: str | None
-    answers: dict[str, Written]
-    lines: dict[str, str] = field(default_factory=dict)  # each key's place, 'answers.toml:3'
-
-    def where(self, key: str) -> str:
-        """The file and line a key was written on."""
-        return self.lines.get(key, self.path)
 
 
 @dataclass(frozen=True)
@@ -102,64 +74,6 @@ class Report:
         return self.first_wrong is None
 
 
-# -- reading an answers file
-
-
-def read_answers(path: str) -> AnswerFile:
-    """Parse ANSWERS.toml: ``student`` and ``variant`` (optional), then quantity IDs with numbers."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such answers file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path}: cannot read the answers file: {error}") from None
-    try:
-        document = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as error:
-        hint = " (an ID with @ must be quoted: \"out_h1@2\" = 0.5)" if "@" in text else ""
-        raise UsageError(f"{path}: not a TOML answers file: {error}{hint}") from None
-    locate = make_locator(text)
-    lines = {str(key): f"{path}:{locate((key,))}" if locate((key,)) else path for key in document}
-    student = _text(document, "student", lines)
-    variant = _text(document, "variant", lines)
-    answers = {}
-    for key, value in document.items():
-        if key in RESERVED:
-            continue
-        answers[key] = parse_written(value, f"{lines[key]}: {key}")
-    if not answers:
-        raise UsageError(f"{path}: no answers: write one line per quantity ID, such as grad_w5 = 0.0822")
-    return AnswerFile(path, student, variant, answers, lines)
-
-
-def _text(document: Mapping[str, Any], key: str, lines: Mapping[str, str]) -> str | None:
-    value = document.get(key)
-    if value is None:
-        return None
-    if isinstance(value, (int, Decimal)) and key == "variant":
-        raise UsageError(f"{lines[key]}: variant: expected a variant ID in quotes, such as variant = \"7-3\", found {value}")
-    if not isinstance(value, str):
-        raise UsageError(f"{lines[key]}: {key}: expected text in quotes, found {value!r}")
-    return value
-
-
-def parse_written(value: Any, where: str) -> Written:
-    """A number as written (a TOML number or a string such as "4.4e-4"), with the precision its digits claim."""
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise UsageError(f"{where}: expected a number, found {type(value).__name__} {value!r}")
-    try:
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        raise UsageError(f"{where}: expected a number, found {value!r}") from None
-    if not number.is_finite():
-        raise UsageError(f"{where}: expected a finite number, found {value!r}")
-    sign, digits, exponent = number.as_tuple()
-    significant = len("".join(map(str, digits)).lstrip("0"))
-    unit = Fraction(10) ** exponent
-    text = value.strip() if isinstance(value, str) else str(value)
-    return Written(text, Fraction(number), unit / 2, significant, max(0, -exponent))
-
-
 # -- marking
 
 
@@ -175,6 +89,10 @@ class Checker:
         self.rounding = rounding
         self.tolerance = tolerance
         self._carried: dict[int, dict[str, Any]] = {}
+        self._upstream: dict[str, set[str]] = {}
+        self._stand_ins: dict[str, str] = {}
+        self._yours: dict[str, Fraction] = {}
+        self._written: dict[str, Written] = {}
 
     def carried(self, decimals: int) -> dict[str, Any]:
         """Every value carried by hand at ``decimals`` places (computed once per number of decimals)."""
@@ -186,13 +104,20 @@ class Checker:
     def check(self, answers: AnswerFile, spec: str, expected: Sequence[str] = ()) -> Report:
         """Mark every answer (and list the ``expected`` IDs not answered as missing)."""
         self._known(answers)
-        written = answers.answers
+        written = self._written = answers.answers
         yours = {key: w.value for key, w in written.items()}
-        order = _dependency_order([k for k in shown_order(self.derivation) if k in written], self.recompute)
+        # An answer whose formula is another quantity alone (grad_b_o1 = delta_o1) is the student's value of
+        # that quantity too, which later lines (grad_w5 = delta_o1 out_h1) are recomputed from.
+        stand_ins = {self.recompute.references(key)[0]: key for key in written if self._stands_in(key)}
+        self._stand_ins = {target: key for target, key in stand_ins.items() if target not in written}
+        self._yours = yours | {target: yours[key] for target, key in self._stand_ins.items()}
+        self._upstream = {key: self.recompute.upstream(key) | {stand_ins[t] for t in self.recompute.upstream(key)
+                                                               if t in stand_ins} - {key} for key in written}
+        order = _dependency_order([k for k in shown_order(self.derivation) if k in written], self._upstream)
         statuses: dict[str, str] = {}
         marks: dict[str, Mark] = {}
         for key in order:
-            mark = self._mark(key, written[key], yours, statuses)
+            mark = self._mark(key, written[key], statuses)
             statuses[key] = mark.status
             marks[key] = mark
         report = Report(spec, answers.student, answers.variant, self.precision, self.rounding, self.tolerance, yours)
@@ -210,7 +135,11 @@ class Checker:
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
                 raise UsageError(f"{answers.where(key)}: no quantity '{key}' in this network{hint}")
 
-    def _mark(self, key: str, written: Written, yours: dict[str, Fraction], statuses: dict[str, str]) -> Mark:
+    def earlier(self, key: str) -> dict[str, Fraction]:
+        """The student's values ``key`` is recomputed from: every answer but its own, stand-ins included."""
+        return {k: v for k, v in self._yours.items() if k != key and self._stand_ins.get(k) != key}
+
+    def _mark(self, key: str, written: Written, statuses: dict[str, str]) -> Mark:
         exact = self.quantities[key].value
         places = sorted({self.precision, written.decimals})
         carried = {p: to_fraction(self.carried(p)[key]) for p in places}
@@ -219,18 +148,27 @@ class Checker:
             return Mark(key, written, FEW_DIGITS, exact, carried)
         if any(self._accepts(written, reference) for reference in references):
             return Mark(key, written, RIGHT, exact, carried)
-        upstream = self.recompute.upstream(key)
-        used = tuple(k for k in shown_order(self.derivation) if k in upstream and k in yours)
+        upstream = self._upstream[key]
+        used = tuple(k for k in shown_order(self.derivation) if k in upstream and k in statuses)
         if not used:
             return Mark(key, written, WRONG, exact, carried)
         # The student may have worked on from each earlier answer as written, or kept their calculator's
         # digits of the right ones and carried only the wrong ones: both are their own values.
-        slips = {k: v for k, v in yours.items() if statuses.get(k) not in (None, RIGHT)}
+        yours = self.earlier(key)
+        slips = {k: v for k, v in yours.items() if statuses.get(self._stand_ins.get(k, k)) not in (None, RIGHT)}
         given = self._given_yours(key, yours, places) + (self._given_yours(key, slips, places) if slips else [])
-        if any(self._accepts(written, value) for value in given):
+        spread = self._spread(key, {k: v for k, v in yours.items() if self._stand_ins.get(k, k) in used}, given[0])
+        if any(self._accepts(written, value, spread) for value in given):
             because = tuple(k for k in used if statuses.get(k) not in (None, RIGHT))
             return Mark(key, written, CARRIED if because else RIGHT, exact, carried, given[0], used, because)
         return Mark(key, written, WRONG, exact, carried, given[0], used)
+
+    def _stands_in(self, key: str) -> bool:
+        """Whether ``key``'s formula is one derived quantity alone, as a bias gradient is its neuron's delta."""
+        formula = self.recompute.formula(self.quantities[key])
+        references = self.recompute.references(key)
+        return (isinstance(formula, sp.Symbol) and len(references) == 1
+                and self.quantities[references[0]].kind not in GIVEN_KINDS)
 
     def _conventions(self, exact: Fraction, carried: dict[int, Fraction]) -> list[Fraction]:
         references = []
@@ -243,30 +181,39 @@ class Checker:
     def _given_yours(self, key: str, yours: dict[str, Fraction], places: list[int]) -> list[Any]:
         """``key``'s formula over the answers ``yours`` where given (and the values they lead to where not):
         exactly first, then carried at each number of decimals."""
-        others = {k: v for k, v in yours.items() if k != key}
         conventions: list[int | None] = [None] if self.rounding != "carry" else []
         if self.rounding != "exact":
             conventions.extend(places)
         results = []
         for decimals in conventions:
-            values = self.recompute.values(overrides=others, decimals=decimals, wanted=self.recompute.references(key))
+            values = self.recompute.values(overrides=yours, decimals=decimals, wanted=self.recompute.references(key))
             inputs = {ref: values[ref] for ref in self.recompute.references(key)}
             results.append(self.recompute.values(overrides=inputs, decimals=decimals, wanted=[key])[key])
         return [to_fraction(value) for value in results]
 
-    def _accepts(self, written: Written, reference: Fraction) -> bool:
-        margin = max(written.half_unit, self.tolerance or 0)
+    def _spread(self, key: str, earlier: dict[str, Fraction], value: Fraction) -> Fraction:
+        """How far ``key``'s value from the ``earlier`` answers moves when each moves by half a unit in its last
+        written digit: a student computes on with their calculator's digits, not only those they wrote."""
+        spread = Fraction(0)
+        for k, v in earlier.items():
+            half = self._written[self._stand_ins.get(k, k)].half_unit
+            moved = self._given_yours(key, {**earlier, k: v + half}, [self.precision])[0]
+            spread += abs(moved - value)
+        return spread
+
+    def _accepts(self, written: Written, reference: Fraction, spread: Fraction = Fraction(0)) -> bool:
+        margin = max(written.half_unit, self.tolerance or 0) + spread
         return abs(written.value - reference) <= margin
 
 
-def _dependency_order(keys: list[str], recompute: Recompute) -> list[str]:
+def _dependency_order(keys: list[str], upstream: Mapping[str, set[str]]) -> list[str]:
     """The answered IDs with every answered quantity before those computed from it (stable otherwise)."""
     remaining = list(keys)
     done: list[str] = []
     placed: set[str] = set()
     while remaining:
         for key in remaining:
-            earlier = recompute.upstream(key) & set(remaining)
+            earlier = upstream[key] & set(remaining)
             if not earlier - placed - {key}:
                 done.append(key)
                 placed.add(key)

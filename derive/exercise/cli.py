@@ -161,7 +161,8 @@ def run_check(args: argparse.Namespace) -> int:
     """Mark the answers file and print the report; 0 when every answer earns credit, else 3."""
     from ..api import Document, load
     from .blanks import choose_blanks
-    from .check import Checker, read_answers
+    from .answer_file import read_answers
+    from .check import Checker
     from .report import json_report, text_report
     from .variants import draw_variant, parse_variant_id
 

@@ -87,8 +87,7 @@ def expected_line(checker: Checker, report: Report, mark: Mark, lang: str = "en"
     recompute: Recompute = checker.recompute
     quantity = checker.quantities[mark.id]
     decimals = max(LINE_DECIMALS, (mark.written.decimals if mark.written else 0) + 2)
-    yours = {key: value for key, value in report.answers.items() if key != mark.id}
-    values = recompute.values(overrides=yours, wanted=recompute.references(mark.id))
+    values = recompute.values(overrides=checker.earlier(mark.id), wanted=recompute.references(mark.id))
     value = recompute.values(overrides={r: values[r] for r in recompute.references(mark.id)}, wanted=[mark.id])[mark.id]
     formula = recompute.formula(quantity)
     shown = format_number(value, decimals).plain()
