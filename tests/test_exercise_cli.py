@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,17 @@ def test_the_markdown_sheets_and_keys_parse_in_katex() -> None:
     exercise = build_exercise(load("mazur"), ExerciseOptions(blanks=("all",), hints=True, rounding="carry"))
     texts = [(OUTPUT / "mazur-exercise" / name).read_text() for name in ("sheet.md", "key.md")]
     assert katex_errors("\n\n".join(texts + [sheet_markdown(exercise), key_markdown(exercise)])) == []
+
+
+def test_the_readme_walkthrough_marks_adas_file_as_it_says(workdir: Path, capsys) -> None:
+    """The README's course.toml and ada.toml, made as its commands make them, give the report it shows."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    walkthrough = readme[readme.index("## Exercises: a lecturer's walkthrough"):readme.index("## Python API")]
+    course, ada = re.findall(r"<<'TOML'\n(.*?)TOML\n", walkthrough, re.S)
+    (workdir / "course.toml").write_text((OUTPUT.parent / "examples" / "mazur.toml").read_text() + course)
+    (workdir / "ada.toml").write_text(ada)
+    status, out, err = run_cli(["check", "course.toml", "ada.toml"], capsys)
+    assert status == 3, err
+    shown = re.search(r"```\n(  grad_w5 .*?)```", walkthrough, re.S)[1]
+    for line in shown.splitlines():
+        assert line.strip() == "..." or line in out, line
