@@ -109,6 +109,14 @@ def require_pdftotext() -> str:
     return path
 
 
+def require_xmllint() -> str:
+    """The path of xmllint (libxml2-utils), which checks that an XML file is well-formed."""
+    path = shutil.which("xmllint")
+    if path is None:
+        missing("xmllint")
+    return path
+
+
 def require_katex() -> Path:
     """The folder where `npm install katex` put KaTeX: $DERIVE_KATEX, or the one .ci/run uses."""
     folder = Path(os.environ.get("DERIVE_KATEX", Path.home() / ".cache" / "derive-katex"))

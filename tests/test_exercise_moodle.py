@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from conftest import missing, run_cli
+from conftest import require_xmllint, run_cli
 
 CLOZE = re.compile(r"\{1:NUMERICAL:=(-?[0-9.]+):([0-9.]+)\}")
-
-
-def require_xmllint() -> str:
-    """The path of xmllint (libxml2-utils); skips without it (fails when CI=true)."""
-    path = shutil.which("xmllint")
-    if path is None:
-        missing("xmllint")
-    return path
 
 
 @pytest.fixture(scope="module")
