@@ -18,7 +18,8 @@ from .matrix import matrix_loss_section, matrix_sections, matrix_update_section
 from .model import Derivation, Section
 from .network_section import network_section
 from .notation import Notation
-from .quantities import Quantities, build_quantities
+from .quantities import Quantities
+from .tabulate import build_quantities
 from .update import after_section, summary_section, trace_section, update_section
 
 
