@@ -129,7 +129,7 @@ class Document:
         if self.options.rounding == "carry":
             payload["rounding"] = {"convention": "carry", "decimals": self.options.precision}
         if self.options.verify:
-            from .verify.report import verification_summary
+            from .verify.compare import verification_summary
 
             payload["verification"] = verification_summary(self.network, self.training)
         return json.dumps(payload, indent=2) + "\n"
