@@ -187,8 +187,8 @@ MAZUR_POST = {  # the figures of Mazur's post, which round before computing on (
     "new_w6": "0.408666186",
     "new_w7": "0.511301270",
     "new_w8": "0.561370121",
-    "dE_dout_h1_via_o1": "0.055399425",
-    "dE_dout_h1_via_o2": "-0.019049119",
+    "dE_o1_dout_h1": "0.055399425",
+    "dE_o2_dout_h1": "-0.019049119",
     "dE_dout_h1": "0.036350306",
     "dout_dnet_h1": "0.241300709",
     "grad_w1": "0.000438568",
@@ -213,10 +213,10 @@ def test_mazurs_figures_are_right_under_carry_rounding_except_the_loss_after(tmp
 
 
 def test_mazurs_carried_figure_is_flagged_precisely_under_the_exact_convention(tmp_path, capsys) -> None:
-    path = answers_file(tmp_path, {"dE_dout_h1_via_o2": "-0.019049119", "grad_w5": "0.082167041"})
+    path = answers_file(tmp_path, {"dE_o2_dout_h1": "-0.019049119", "grad_w5": "0.082167041"})
     status, out, _ = run_cli(["check", "mazur-classic", path, "--rounding", "exact"], capsys)
     assert status == 3
-    assert "First wrong answer: dE_dout_h1_via_o2" in out
+    assert "First wrong answer: dE_o2_dout_h1" in out
     assert "delta_o2*w7" in out and "-0.01904911826" in out
     status, out, _ = run_cli(["check", "mazur-classic", path, "--rounding", "carry"], capsys)
     assert status == 0, out

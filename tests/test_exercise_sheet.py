@@ -157,7 +157,8 @@ def torch_values(network: Network) -> dict[str, float]:
                 if l + 1 < len(network.layers):  # each path of a hidden output: delta_k w_kj
                     for k in range(network.layers[l + 1].out_features):
                         via = unit_label(network, l + 1, k, scheme)
-                        path = f"dE_d{out_id(network, l, j, scheme)}_via_{via}{suffix(s)}"
+                        path = (f"dE_{via}_dout_{label}" if scheme == "mazur"  # Mazur's dE_o1/dout_h1
+                                else f"dE_d{out_id(network, l, j, scheme)}_via_{via}") + suffix(s)
                         values[path] = (zs[l + 1].grad[s, k] * weights[l + 1][k, j]).item()
     if network.data.batch_size > 1:  # each sample's share of a gradient: its delta times what the parameter multiplies
         for (l, kind, j, k), key in ids.items():
