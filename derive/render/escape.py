@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import lru_cache
 
 SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -47,7 +47,7 @@ def escape_latex(text: str) -> str:
     return "".join(_character(c) for c in text)
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: a character maps to the same text in every run
 def _character(c: str) -> str:
     if c in SPECIALS:
         return SPECIALS[c]
@@ -101,7 +101,7 @@ def visible(text: str) -> str:
 _NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: a character maps to the same text in every run
 def _visible(c: str) -> str:
     if c in _NAMED_CONTROLS:
         return _NAMED_CONTROLS[c]
