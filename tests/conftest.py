@@ -120,10 +120,13 @@ def require_katex() -> Path:
 SHARED_SEED = ROOT.parent / "shared" / "seed" / "seed_net.py"
 
 
-def require_shared_seed() -> Path:
-    """The seed script in ../shared/seed (CI has shared/ beside the clone)."""
+def shared_seed() -> Path:
+    """The seed script in ../shared/seed, where the project's clone has that folder beside it.
+
+    A clone alone (a user's, or CI's) has only tests/fixtures/seed/seed_net.py, the copy that every
+    seed test reads; this one is skipped there, since the folder is no tool that CI could install."""
     if not SHARED_SEED.exists():
-        missing(f"the seed script {SHARED_SEED}")
+        pytest.skip(f"{SHARED_SEED} is not beside this clone; tests/fixtures/seed has its copy")
     return SHARED_SEED
 
 
