@@ -34,6 +34,13 @@ TEXT_RANGES = (
     (0x1F4, 0x1F5), (0x218, 0x21B), (0x232, 0x233), (0x237, 0x237), (0x2013, 0x2014),
     (0x2018, 0x2019), (0x201C, 0x201D), (0x2022, 0x2022), (0x2026, 0x2026), (0x20AC, 0x20AC),
 )
+# CJK blocks of the Basic Multilingual Plane, which xelatex sets with ctex's Fandol fonts (and a
+# fallback font for what Fandol lacks, such as Hangul): ideographs, kana, Hangul, CJK punctuation,
+# full-width forms. The supplementary planes' rare ideographs (U+20000 on) stay [U+XXXX].
+CJK_RANGES = (
+    (0x1100, 0x11FF), (0x2E80, 0x2FDF), (0x3000, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+    (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+)
 # Greek capitals that look like Latin ones have no LaTeX command of their own.
 GREEK_AS_LATIN = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H", "IOTA": "I", "KAPPA": "K",
                   "MU": "M", "NU": "N", "OMICRON": "O", "RHO": "P", "TAU": "T", "CHI": "X"}
@@ -42,13 +49,22 @@ GREEK_COMMANDS = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "
                   "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
 
 
-def escape_latex(text: str) -> str:
-    """Text that prints exactly as typed in a pdflatex document (and never runs as LaTeX)."""
-    return "".join(_character(c) for c in text)
+def escape_latex(text: str, cjk: bool = False) -> str:
+    """Text that prints exactly as typed in a pdflatex document (and never runs as LaTeX); with ``cjk``,
+    in a xelatex document with ctex, where CJK characters print as themselves."""
+    return "".join(_character(c, cjk) for c in text)
+
+
+def is_cjk(c: str) -> bool:
+    """True for a character of the CJK blocks that a xelatex document with ctex sets."""
+    code = ord(c)
+    return any(low <= code <= high for low, high in CJK_RANGES)
 
 
 @cache
-def _character(c: str) -> str:
+def _character(c: str, cjk: bool = False) -> str:
+    if cjk and is_cjk(c):
+        return c
     if c in SPECIALS:
         return SPECIALS[c]
     code = ord(c)
@@ -127,8 +143,9 @@ def markdown_code(text: str) -> str:
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
-def latex_code(text: str) -> str:
-    """Literal text in typewriter type for LaTeX, breakable after / _ - . : so long paths fit the line."""
-    escaped = escape_latex(visible(text))
+def latex_code(text: str, cjk: bool = False) -> str:
+    """Literal text in typewriter type for LaTeX, breakable after / _ - . : so long paths fit the line
+    (``cjk`` as for escape_latex)."""
+    escaped = escape_latex(visible(text), cjk)
     escaped = re.sub(r"(/|\\_|-|\.|:)", lambda match: match.group(1) + r"\allowbreak{}", escaped)
     return r"\texttt{" + escaped + "}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from ..derivation.model import Block, Chart, Derivation, Section, Table
@@ -22,7 +23,8 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         approx=Math(Operator("approx")),
     )
 
-    listing = pytorch_listing(derivation.network, derivation.training)
+    listing = pytorch_listing(derivation.network, derivation.training,
+                              {word: prose.word(f"pytorch.listing_{word}") for word in ("output", "loss", "after")})
 
     def block_view(block: Block) -> dict:
         return {
@@ -60,12 +62,17 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
                 print=Code("print(t)"), detached=Code("print(t.detach())"),
             )),
             "listing": listing,
-            "columns": 2 if max(len(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
+            "columns": 2 if max(columns(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
         },
     }
 
 
 TWO_COLUMN_LISTING = 44  # the longest line, in characters, that a half-width column of small type holds
+
+
+def columns(line: str) -> int:
+    """The columns a line takes in a monospaced font: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def equation_groups(block: Block, math: Any, prose: Prose) -> list[dict]:
