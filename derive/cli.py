@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from . import __version__
 from .errors import DeriveError, UsageError
 from .network import Network
 from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
@@ -24,11 +27,14 @@ examples:
   derive my_net.toml --format json -o my_net.json
   derive my_net.toml --format pdf -o docs/  writes docs/my_net.pdf (the folder must exist)
   derive net_with_torch_table.toml --trust-code   runs the module its [torch] table names
-  derive --from-torch model.py:Net --input 0.05,0.10 --target 0.01,0.99 --loss half_sse --lr 0.5
+  derive --from-torch examples/seed_module.py:SeedNetwork --input 0.05,0.10 --target 0.01,0.99 --loss half_sse --lr 0.5
+  derive --list                            the built-in examples, a line each
 
-built-in examples: mazur (default), mazur-classic, and the files in the package's examples folder.
+built-in examples: mazur (the default), mazur-classic and the others that derive --list names.
 exit status: 0 done, 2 bad input, 1 internal error, 128+N stopped by signal N (130 for Ctrl-C).
 """
+
+DESCRIPTION_CHARACTERS = 100  # past this, a description stops at its first colon: the name of the thing, not its details
 
 
 class Terminated(BaseException):
@@ -55,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("spec", nargs="?", default=None, help="a spec TOML file or a built-in example name (default: mazur)")
+    p.add_argument("--list", action="store_true", help="print the built-in examples, a line each, and exit")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="print derive's version and exit")
     p.add_argument("--format", "-f", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     p.add_argument(
         "-o", "--output",
@@ -82,7 +90,7 @@ def parser() -> argparse.ArgumentParser:
     torch_group.add_argument("--loss", help="loss kind (default: half_sse)")
     torch_group.add_argument("--lr", help="learning rate (default: 0.5)")
     torch_group.add_argument("--steps", help="number of optimizer steps (default: 1)")
-    torch_group.add_argument("--optimizer", help="sgd or adam (default: sgd)")
+    torch_group.add_argument("--optimizer", help="sgd, adam or rmsprop (default: sgd)")
     return p
 
 
@@ -92,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as exit:  # --help, or a usage error already reported in one line
         return exit.code if isinstance(exit.code, int) else 2
+    if args.list:
+        print(example_list(), end="")
+        return 0
     try:
         with _signals_raised():
             run(args)
@@ -108,6 +119,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"derive: internal error: {type(error).__name__}: {error} (set DERIVE_DEBUG=1 for details)", file=sys.stderr)
         return 1
     return 0
+
+
+def example_list() -> str:
+    """The built-in examples, one a line: the name, then its description (see describe)."""
+    from .resources import shipped_folder
+    from .spec.files import builtin_examples
+
+    names = builtin_examples()
+    width = max((len(name) for name in names), default=0)
+    folder = shipped_folder("examples")
+    return "".join(f"{name:<{width}}  {describe(folder.joinpath(name + '.toml').read_text(encoding='utf-8'))}\n" for name in names)
+
+
+def describe(spec: str) -> str:
+    """A spec's one-line description: the first sentence of its leading comment, else its title, else nothing."""
+    comment = []
+    for line in spec.strip().splitlines():
+        if not line.startswith("#"):
+            break
+        comment.append(line.lstrip("#").strip())
+    text = " ".join(comment)
+    if text:
+        text = re.split(r"\s*Derive it with", text)[0]  # how to run it is no description
+        sentence = re.split(r"(?<=\.)\s", text, maxsplit=1)[0].rstrip(".:")
+        if len(sentence) > DESCRIPTION_CHARACTERS and ": " in sentence:
+            sentence = sentence.split(": ", 1)[0]
+        return sentence
+    try:
+        title = tomllib.loads(spec).get("title", "")
+    except tomllib.TOMLDecodeError:
+        return ""
+    return title if isinstance(title, str) else ""
 
 
 def run(args: argparse.Namespace) -> None:

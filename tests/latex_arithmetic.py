@@ -61,6 +61,7 @@ ALIGNED = re.compile(r"\\begin\{aligned\}\n(.*?)\n\\end\{aligned\}", re.S)
 ANNOUNCED = re.compile(r"rounded to (\d+) decimal places")
 NUMBER = re.compile(r"\d+(\.\d+)?")
 CONTINUED = r"&\quad"  # how derive starts the rest of a row too long for one line
+GAP = re.compile(r"\\\\\[\d+pt\]$")  # the space derive leaves between two equations of one display
 
 
 class ParseError(ValueError):
@@ -518,25 +519,53 @@ class Block:
 
 
 def aligned_blocks(markdown: str) -> list[Block]:
-    """Every aligned block of a derive Markdown document, in order."""
+    """Every equation of every aligned display of a derive Markdown document, in order.
+
+    A display holds one or more equations (``lhs &= ... \\\\[3pt]`` starts the next); an equation's
+    row may hold several steps (``lhs &= form = numbers \\approx value``), and a step too long for
+    its row goes on in the next (``&= ...``, or ``&\\quad ...`` inside one step).
+    """
     blocks = []
     for body in ALIGNED.findall(markdown):
-        lhs, rows = "", []
+        lhs, steps = "", []
         for line in body.split("\n"):
-            line = line.strip()
+            line = GAP.sub("", line.strip())
             line = line[:-2].rstrip() if line.endswith("\\\\") else line
             if line.startswith(CONTINUED):
-                previous = rows.pop()
-                rows.append(Row(previous.relation, previous.tex + " " + line[len(CONTINUED):].strip()))
+                steps[-1] = Row(steps[-1].relation, steps[-1].tex + " " + line[len(CONTINUED):].strip())
                 continue
             left, _, right = line.partition("&")
-            relation = next((r for r in ("=", r"\approx") if right.strip().startswith(r)), None)
-            if relation is None:
-                raise ParseError(f"a row with neither = nor \\approx: {line!r}")
-            lhs = lhs or left.strip()
-            rows.append(Row(relation, right.strip()[len(relation):].strip()))
-        blocks.append(Block(lhs, tuple(rows)))
+            if left.strip():  # a new equation
+                if steps:
+                    blocks.append(Block(lhs, tuple(steps)))
+                lhs, steps = left.strip(), []
+            steps.extend(_steps(right.strip(), line))
+        blocks.append(Block(lhs, tuple(steps)))
     return blocks
+
+
+def _steps(text: str, line: str) -> list[Row]:
+    """The steps of one row: its text split at the relations that stand outside every group."""
+    found: list[Row] = []
+    depth, start, relation, index = 0, None, None, 0
+    while index < len(text):
+        if text.startswith(("\\begin{", "\\left", "\\bigl"), index) or text[index] == "{":
+            depth += 1
+        elif text.startswith(("\\end{", "\\right", "\\bigr"), index) or text[index] == "}":
+            depth -= 1
+        elif depth == 0:
+            for candidate in ("=", "\\approx"):
+                if text.startswith(candidate, index) and not text[index + len(candidate):index + len(candidate) + 1].isalpha():
+                    if relation is not None:
+                        found.append(Row(relation, text[start:index].strip()))
+                    relation, start = candidate, index + len(candidate)
+                    index += len(candidate) - 1
+                    break
+        index += 1
+    if relation is None:
+        raise ParseError(f"a row with neither = nor \\approx: {line!r}")
+    found.append(Row(relation, text[start:].strip()))
+    return found
 
 
 def announced_precision(markdown: str) -> int:

@@ -29,7 +29,7 @@ def backward_section(facts: Facts, sample: int) -> Section:
         shared = _shared_bias_block(facts, index, sample)
         if shared is not None:
             blocks.append(shared)
-    intro = [msg("backward.intro", delta=Math(sp.Symbol("delta")))]
+    intro = [] if sample else [msg("backward.intro", delta=Math(sp.Symbol("delta")))]  # said once, for sample 1
     if facts.batch > 1:
         intro.append(msg("backward.intro_sample", sample=sample + 1, share=Math(facts.loss_symbol(sample))))
     return Section(f"backward-{sample}", sample_title(facts, "backward", sample), tuple(intro), tuple(blocks))
@@ -75,14 +75,19 @@ def _unit_block(facts: Facts, unit: Unit, sample: int) -> Block:
     if last:
         equations.append(_output_error_equation(facts, unit, sample))
     else:
+        consumers = graph.consumers_of_output(unit)
         paths = []
-        for consumer in graph.consumers_of_output(unit):
+        for consumer in consumers:
             path = path_symbol(facts.network, graph, unit, consumer, E, facts.training.first.loss_scale)
             shorthand = product(consumer.delta, graph.local_derivative(consumer.net, unit.a))
-            forms = [shorthand] if isinstance(path, sp.Mul) else [sp.Mul(Partial(path.numerator, consumer.z), Partial(consumer.z, unit.a), evaluate=False), shorthand]
+            chain = path if isinstance(path, sp.Mul) else sp.Mul(Partial(path.numerator, consumer.z), Partial(consumer.z, unit.a), evaluate=False)
+            if len(consumers) == 1:  # one path: dE/dout is that path, so it needs no sum
+                equations.append(facts.equation(Partial(E, unit.a), [chain, shorthand], shorthand, sample))
+                break
             paths.append(path)
-            equations.append(facts.equation(path, forms, shorthand, sample))
-        equations.append(facts.equation(Partial(E, unit.a), [total(paths)], total(paths), sample))
+            equations.append(facts.equation(path, [shorthand] if chain is path else [chain, shorthand], shorthand, sample))
+        else:
+            equations.append(facts.equation(Partial(E, unit.a), [total(paths)], total(paths), sample))
     derivative = unit.slope
     equations.append(facts.equation(Partial(unit.a, unit.z), [derivative], derivative, sample))
     chain = sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)

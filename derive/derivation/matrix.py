@@ -240,6 +240,17 @@ def matrix_loss_section(facts: Facts) -> Section:
     return Section("matrix-loss", msg("matrix.loss_title"), intro, (Block((), (), tuple(equations)),))
 
 
+def _entrywise(rule: sp.Basic) -> sp.Basic:
+    """An optimizer's scalar rule for whole matrices: a square is the entrywise product g . g (g^2 would
+    read as a matrix product); sums, scalings, square roots and quotients are entrywise as written."""
+    if isinstance(rule, sp.Pow) and rule.exp == 2:
+        base = _entrywise(rule.base)
+        return MatrixOp("hadamard", base, base)
+    if not rule.args or isinstance(rule, (Partial, MatrixOp)):
+        return rule
+    return swapped(rule, {arg: _entrywise(arg) for arg in rule.args if _entrywise(arg) is not arg})
+
+
 LOSS_TERMS_SHOWN = 8  # the loss's numbers row lists its terms up to this many
 
 
@@ -276,7 +287,11 @@ def matrix_update_section(facts: Facts) -> Section:
             }
             numeric = {symbols[key]: _numeric(facts, [[ids(p) for p in row] for row in rows]) for key, ids in values.items()}
             for key, rule in optimizer.first_step_rules(symbols):
-                equations.append(Equation(symbols[key], (rule,), swapped(rule, numeric), None, None))
+                rule = _entrywise(rule)
+                # Numbers divided by a matrix of numbers would read as an inverse: the value follows instead.
+                by_matrix = any(power.exp.is_negative and power.base.has(*numeric) for power in rule.atoms(sp.Pow))
+                numbers = None if by_matrix else swapped(rule, numeric)
+                equations.append(Equation(symbols[key], (rule,), numbers, None, None))
                 equations.append(Equation(symbols[key], (), numeric[symbols[key]], None, None))
         if equations:
             blocks.append(Block((msg("matrix.layer", number=l),), (), tuple(equations)))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import sympy as sp
 
-from ..text.message import Msg, Paragraph
+from ..text.message import Msg, Paragraph, Value
 
 if TYPE_CHECKING:
     from ..engine.training import Training
@@ -45,12 +45,39 @@ class Block:
 Cell = Any  # a Msg, or a placeholder value (Math, Value, Text, Code)
 
 
+NUMBER, TEXT = "number", "text"  # a column's kind: numbers align on the decimal point, text to the left
+
+
 @dataclass(frozen=True)
 class Table:
-    """A table: a header of messages and rows of cells."""
+    """A table: a header, rows of cells, and the kind of each column (NUMBER or TEXT).
 
-    header: tuple[Cell, ...]  # a message, or math (a gradient's symbol)
+    A builder names the kinds; where it leaves them out, a column holding a number (a Value or a
+    whole number) is a NUMBER column, so that no number is ever set ragged. A text cell in a NUMBER
+    column (frozen, after step 10) is set apart from the decimal point.
+    """
+
+    header: tuple[Cell, ...]  # messages, or math (a quantity's name heads its column)
     rows: tuple[tuple[Cell, ...], ...]
+    columns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.columns and (len(self.columns) != len(self.header) or not set(self.columns) <= {NUMBER, TEXT}):
+            raise ValueError(f"a table of {len(self.header)} columns cannot have the kinds {self.columns!r}")
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Each column's kind: the builder's, or NUMBER where the column holds a number."""
+        if self.columns:
+            return self.columns
+        return tuple(
+            NUMBER if any(is_number(row[index]) for row in self.rows) else TEXT for index in range(len(self.header))
+        )
+
+
+def is_number(cell: Cell) -> bool:
+    """Whether a cell is a number: a quantity's or another Value, or a whole number (a sample, a step)."""
+    return isinstance(cell, Value) or (isinstance(cell, int) and not isinstance(cell, bool))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from ..text.message import Code, Given, Math, Msg, Series, Text, Value, msg
 from ..network import Network
 from .facts import Facts
 from .graph import Parameter
-from .model import Section, Table
+from .model import NUMBER, TEXT, Section, Table
 
 
 def count(noun: str, number: int) -> Msg:
@@ -15,6 +15,10 @@ def count(noun: str, number: int) -> Msg:
 
 
 LISTED_SAMPLES = 100  # the data table stops here (or after the first batch): a CSV of 20,000 rows is no table to read
+# More inputs and targets than this, on at most TURNED_SAMPLES samples, read better down the page (a
+# row per quantity, a column per sample) than across it: 16 inputs of one sample make a long thin row.
+TURNED_ABOVE = 8
+TURNED_SAMPLES = 4
 
 
 def network_section(facts: Facts) -> Section:
@@ -42,21 +46,33 @@ def network_section(facts: Facts) -> Section:
         (Math(p.symbol), _connection(facts, p), Value(ids[p.symbol]), msg("network.trained" if p.trained else "network.frozen"))
         for p in graph.parameters
     )
-    suffix = (lambda row: f"@{row + 1}") if network.data.batch_size > 1 else (lambda row: "")
     listed = min(network.data.batch_size, max(LISTED_SAMPLES, len(facts.training.first.batch)))
-    data_rows = []
-    for row in range(listed):
-        for role, symbols in (("network.input", graph.inputs), ("network.target", graph.targets)):
-            for symbol in symbols:
-                data_rows.append((row + 1, msg(role), Math(symbol), Value(ids[symbol] + suffix(row))))
     tables = (
-        Table(tuple(msg(f"header.{key}") for key in ("parameter", "connects", "value", "status")), parameter_rows),
-        Table(tuple(msg(f"header.{key}") for key in ("sample", "role", "name", "value")), tuple(data_rows)),
+        Table(tuple(msg(f"header.{key}") for key in ("parameter", "connects", "value", "status")), parameter_rows,
+              (TEXT, TEXT, NUMBER, TEXT)),
+        _data_table(facts, listed),
     )
     closing = () if listed == network.data.batch_size else (
         msg("network.samples_not_listed", listed=listed, count=network.data.batch_size, json=Code("--format json")),
     )
     return Section("network", msg("network.title"), tuple(intro), tables=tables, closing=closing, figure=True)
+
+
+def _data_table(facts: Facts, listed: int) -> Table:
+    """The inputs and targets: a row per sample and a column per quantity, or turned when that row is long."""
+    graph, ids = facts.graph, facts.notation.ids
+    symbols = graph.inputs + graph.targets
+    suffix = (lambda row: f"@{row + 1}") if facts.network.data.batch_size > 1 else (lambda row: "")
+    if len(symbols) > TURNED_ABOVE and listed <= TURNED_SAMPLES:
+        if listed == 1:
+            header: tuple = (msg("header.name"), msg("header.value"))
+        else:
+            header = (msg("header.name"),) + tuple(msg("header.sample_number", sample=row + 1) for row in range(listed))
+        rows = tuple((Math(symbol),) + tuple(Value(ids[symbol] + suffix(row)) for row in range(listed)) for symbol in symbols)
+        return Table(header, rows, (TEXT,) + (NUMBER,) * listed)
+    header = (msg("header.sample"),) + tuple(Math(symbol) for symbol in symbols)
+    rows = tuple((row + 1,) + tuple(Value(ids[symbol] + suffix(row)) for symbol in symbols) for row in range(listed))
+    return Table(header, rows, (NUMBER,) * (1 + len(symbols)))
 
 
 def _samples(network: Network) -> Msg:

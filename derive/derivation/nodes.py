@@ -5,6 +5,11 @@ from __future__ import annotations
 import sympy as sp
 
 
+def _tag(name: str | sp.Symbol) -> sp.Symbol:
+    """A node's name as the symbol it stores; given that symbol back, node.func(*node.args) rebuilds the node."""
+    return name if isinstance(name, sp.Symbol) else sp.Symbol(name)
+
+
 class Partial(sp.Expr):
     """The partial derivative d(numerator)/d(denominator), kept unevaluated for display."""
 
@@ -30,7 +35,7 @@ class Applied(sp.Expr):
     is_commutative = True
 
     def __new__(cls, activation: str, argument: sp.Expr) -> "Applied":
-        return sp.Expr.__new__(cls, sp.Symbol(activation), argument)
+        return sp.Expr.__new__(cls, _tag(activation), argument)
 
     @property
     def activation(self) -> str:
@@ -44,7 +49,7 @@ class QuantityRef(sp.Expr):
     is_commutative = True
 
     def __new__(cls, quantity: str) -> "QuantityRef":
-        return sp.Expr.__new__(cls, sp.Symbol(quantity))
+        return sp.Expr.__new__(cls, _tag(quantity))
 
     @property
     def quantity(self) -> str:
@@ -58,7 +63,7 @@ class MatrixOp(sp.Expr):
     is_commutative = False
 
     def __new__(cls, operation: str, *operands: sp.Expr) -> "MatrixOp":
-        return sp.Expr.__new__(cls, sp.Symbol(operation), *operands)
+        return sp.Expr.__new__(cls, _tag(operation), *operands)
 
     @property
     def operation(self) -> str:
@@ -91,7 +96,7 @@ class LayerSlope(sp.Expr):
     """f'(Z), entry by entry: ``function`` names an activation (sigma'), or a layer (f_l') in a general rule."""
 
     def __new__(cls, function: str, argument: sp.Expr) -> "LayerSlope":
-        return sp.Expr.__new__(cls, sp.Symbol(function), argument)
+        return sp.Expr.__new__(cls, _tag(function), argument)
 
 
 class Entries(sp.Expr):
@@ -119,4 +124,4 @@ class Operator(sp.Expr):
     """An operation's sign on its own, as prose mentions it (the Hadamard product)."""
 
     def __new__(cls, operation: str) -> "Operator":
-        return sp.Expr.__new__(cls, sp.Symbol(operation))
+        return sp.Expr.__new__(cls, _tag(operation))

@@ -99,6 +99,10 @@ class DerivePrinter(LatexPrinter):
     def _print(self, expr: Any, **kwargs: Any) -> str:
         self._enclosing.append(expr)
         try:
+            if self.values is not None and isinstance(expr, (sp.Mul, sp.Add)):
+                mapped = self._mapped(expr)  # a product that names a value (dE/dnet_o1 . dnet_o1/dout_h1)
+                if mapped is not None:
+                    return mapped
             return super()._print(expr, **kwargs)
         finally:
             self._enclosing.pop()
@@ -120,7 +124,12 @@ class DerivePrinter(LatexPrinter):
             return True
         if isinstance(parent, sp.Add) and parent.args[0] is expr:
             return True  # a sum's first term: -0.4 - 0.5, as a reader writes it
-        return isinstance(parent, sp.Pow) and parent.exp is expr
+        if isinstance(parent, sp.Pow):  # an exponent, a square root's argument, a lone denominator
+            return parent.exp is expr or parent.exp in (sp.S.Half, -1)
+        if isinstance(parent, sp.Mul) and len(parent.args) == 2:  # a lone numerator over a denominator
+            other = parent.args[1] if parent.args[0] is expr else parent.args[0]
+            return isinstance(other, sp.Pow) and other.exp == -1
+        return False
 
     def _named(self, expr: sp.Basic) -> str:
         written = self.names.get(expr)
@@ -148,6 +157,9 @@ class DerivePrinter(LatexPrinter):
         return rf"{name}\left({self._print(expr.args[1])}\right)"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        first, *rest = expr.args
+        if isinstance(first, sp.Rational) and not first.is_integer and len(rest) == 1 and isinstance(rest[0], Partial):
+            return rf"{self._print(first)} \cdot {self._print(rest[0])}"  # 1/4 . dE/dout, not a fraction in a fraction
         # Chains of partials and symbol products are most of a document: print them directly,
         # factor by factor in the order built, instead of through LatexPrinter's general Mul logic.
         if all(isinstance(arg, SIMPLE_FACTORS) for arg in expr.args):

@@ -15,7 +15,7 @@ from .numbers import NumberFormat
 from .printer import OPERATIONS, DerivePrinter, latex_number
 
 ROW_BUDGET = 52  # estimated visible characters of one step of a row before the step is broken
-LINE_BUDGET = 76  # estimated visible characters of a whole row, its left-hand side included
+LINE_BUDGET = 78  # estimated visible characters of a whole row, its left-hand side included
 MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
 PLAIN_MARKS = re.compile(r"[{}^_&]")
 

@@ -33,8 +33,10 @@ def network_from_module(
     layers = parts.layers
     loss_table = _loss_table(loss)
     train_table = _optimizer_table(optimizer)
+    # An unknown loss name is left to the spec reader, which refuses it with the near miss.
+    loss_class = LOSSES[loss_table["kind"]] if loss_table["kind"] in LOSSES else None
     for key, value in settings.items():
-        owner = loss_table if key in LOSSES[loss_table["kind"]].setting_keys() else train_table
+        owner = loss_table if loss_class is not None and key in loss_class.setting_keys() else train_table
         owner[key] = _plain(value)
     if lr is not None:
         train_table["lr"] = _plain(lr)
@@ -42,7 +44,7 @@ def network_from_module(
     train_table["steps"] = steps
     doc: dict[str, Any] = {
         "layer": [layer_table(layer) for layer in layers],
-        "data": {"input": _values(input), "target": _values(target, indices=LOSSES[loss_table["kind"]].class_indices)},
+        "data": {"input": _values(input), "target": _values(target, indices=loss_class is not None and loss_class.class_indices)},
         "loss": loss_table,
         "train": train_table,
     }

@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ...expressions import scaled, subtract
 from ...text.message import Msg
 from ..base import Component, Ops, Registry
 
-LOSSES: Registry["Loss"] = Registry("loss")
+LOSSES: Registry["Loss"] = Registry("loss", "losses")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ class Squared(Loss):
     def term(self, a: sp.Symbol, y: sp.Symbol) -> sp.Expr:
         square = (y - a) ** 2
         return square if self.factor == 1 else sp.Rational(self.factor.numerator, self.factor.denominator) * square
+
+    def derivative_shown(self, a: sp.Symbol, y: sp.Symbol, a_value: Any, y_value: Any) -> sp.Expr:
+        """2 factor (a - y), as a textbook writes it (SymPy's diff gives -2y + 2a)."""
+        return scaled(2 * self.factor, subtract(a, y))
 
     def exact_term(self, a: Any, y: Any, ops: Ops) -> Any:
         error = ops.sub(y, a)  # exact while the output is exact (an identity or ReLU output layer)
