@@ -34,12 +34,15 @@ TEXT_RANGES = (
     (0x1F4, 0x1F5), (0x218, 0x21B), (0x232, 0x233), (0x237, 0x237), (0x2013, 0x2014),
     (0x2018, 0x2019), (0x201C, 0x201D), (0x2022, 0x2022), (0x2026, 0x2026), (0x20AC, 0x20AC),
 )
-# CJK blocks of the Basic Multilingual Plane, which xelatex sets with ctex's Fandol fonts (and a
-# fallback font for what Fandol lacks, such as Hangul): ideographs, kana, Hangul, CJK punctuation,
-# full-width forms. The supplementary planes' rare ideographs (U+20000 on) stay [U+XXXX].
+# The CJK characters xelatex sets with ctex: those of Chinese, Japanese and Korean text that the
+# Fandol fonts, or WenQuanYi Micro Hei where Fandol lacks them (Hangul, say), have: CJK punctuation,
+# kana, bopomofo, Hangul compatibility jamo and syllables, the unified and compatibility ideographs,
+# full- and half-width forms. Anything else (rare ideographs, conjoining jamo) stays [U+XXXX], so a
+# character no font has shows rather than vanishing.
 CJK_RANGES = (
-    (0x1100, 0x11FF), (0x2E80, 0x2FDF), (0x3000, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
-    (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+    (0x3000, 0x3003), (0x3005, 0x3017), (0x301D, 0x301F), (0x3041, 0x3094), (0x3099, 0x309E),
+    (0x30A1, 0x30F6), (0x30FB, 0x30FE), (0x3105, 0x3129), (0x3131, 0x318E), (0x4E00, 0x9FC3),
+    (0xAC00, 0xD7A3), (0xF900, 0xFA2D), (0xFF01, 0xFF5E), (0xFF61, 0xFF9F), (0xFFE0, 0xFFE6),
 )
 # Greek capitals that look like Latin ones have no LaTeX command of their own.
 GREEK_AS_LATIN = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H", "IOTA": "I", "KAPPA": "K",
