@@ -59,13 +59,13 @@ MAX_DOCUMENT_PARAMETERS = 2000
 every parameter (about 10 Markdown lines each) and building it costs about 6 ms per parameter,
 so 2000 parameters give some 20,000 lines in about 15 s. Larger networks: --format json."""
 
-MAX_DOCUMENT_SAMPLE_WORK = 12_000
+MAX_DOCUMENT_SAMPLE_WORK = 2_400
 """Most parameter-samples (parameters x samples of the first batch) in a Markdown, LaTeX or PDF
-document: its loss section has a line per sample and its batch tables a row per sample and
-neuron. The seed's 12 parameters with a batch of 1,000 (415 pages) and 4 layers of width 16
-(1,088 parameters) with 11 samples are the largest; each builds in about 6 s and its PDF
-in under 30 s. A batch of 5,000 took 2 minutes and 2,385 pages. Larger batches: train.batch_size
-derives a smaller first mini-batch, --format json gives every number."""
+document: its data table and loss section have a line per sample and its batch tables a row per
+sample and neuron, so a document's length grows with both. The seed's 12 parameters with a batch
+of 200 (35 pages, its PDF in about 6 s) and 4 layers of width 16 (1,088 parameters) with 2 samples
+are the largest. A batch of 1,000 gave 415 pages, which nobody prints, and its PDF took a minute.
+Larger batches: train.batch_size derives a smaller first mini-batch, --format json gives every number."""
 
 DOCUMENT_FORMATS = ("markdown", "latex", "pdf")
 

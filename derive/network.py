@@ -85,7 +85,7 @@ class Published:
 
     source: str
     loss_after: Fraction | None = None
-    figures: tuple[tuple[str, Fraction], ...] = ()  # other figures by quantity ID (dE_dout_h1_via_o2)
+    figures: tuple[tuple[str, Fraction], ...] = ()  # other figures by quantity ID (dE_o2_dout_h1)
 
 
 @dataclass(frozen=True)

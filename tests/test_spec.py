@@ -88,7 +88,7 @@ def test_mazur_classic_has_shared_frozen_biases_and_the_posts_figure() -> None:
     assert [layer.bias for layer in network.layers] == [F(7, 20), F(3, 5)]
     assert [layer.bias_kind for layer in network.layers] == ["shared", "shared"]
     assert not any(layer.train_bias or layer.bias_trained for layer in network.layers)
-    assert network.published == Published("Mazur's post", F("0.291027924"), (("dE_dout_h1_via_o2", F("-0.019049119")),))
+    assert network.published == Published("Mazur's post", F("0.291027924"), (("dE_o2_dout_h1", F("-0.019049119")),))
 
 
 GOOD_SPECS = [
