@@ -14,7 +14,6 @@ from .facts import Facts, focus
 from .float64 import notes
 from .forward import forward_section, loss_section
 from .graph import Graph, build_graph
-from .matrix import matrix_loss_section, matrix_sections, matrix_update_section
 from .model import Derivation, Section
 from .network_section import network_section
 from .notation import Notation
@@ -41,6 +40,8 @@ def derive_document(
     facts = Facts(network, training, graph, naming, quantities, focus(naming, only), precision, line_notes)
     sections: list[Section] = [network_section(facts)]
     if style == "matrix":
+        from .matrix import matrix_loss_section, matrix_sections  # only the matrix form needs it
+
         forward, backward = matrix_sections(facts)
         sections.extend((forward, matrix_loss_section(facts), backward))
     else:
@@ -49,7 +50,12 @@ def derive_document(
         sections.extend(backward_section(facts, s) for s in facts.detailed_samples())
         if facts.batch > 1:
             sections.append(batch_section(facts))
-    sections.append(matrix_update_section(facts) if style == "matrix" else update_section(facts))
+    if style == "matrix":
+        from .matrix import matrix_update_section
+
+        sections.append(matrix_update_section(facts))
+    else:
+        sections.append(update_section(facts))
     sections.append(summary_section(facts))
     sections.append(after_section(facts))
     if network.updates > 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import lru_cache
 
 SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -64,7 +64,7 @@ def is_cjk(c: str) -> bool:
     return any(low <= code <= high for low, high in CJK_RANGES)
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: a character maps to the same text in every run
 def _character(c: str, cjk: bool = False) -> str:
     if cjk and is_cjk(c):
         return c
@@ -120,7 +120,7 @@ def visible(text: str) -> str:
 _NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: a character maps to the same text in every run
 def _visible(c: str) -> str:
     if c in _NAMED_CONTROLS:
         return _NAMED_CONTROLS[c]
