@@ -101,6 +101,21 @@ def require_pdflatex() -> str:
     return path
 
 
+def require_xelatex() -> str:
+    """The path of xelatex (texlive-xetex), which sets Chinese documents and CJK text."""
+    path = shutil.which("xelatex")
+    if path is None:
+        missing("xelatex")
+    return path
+
+
+def require_cjk_fallback_font() -> None:
+    """WenQuanYi Micro Hei (fonts-wqy-microhei), which sets the Hangul that the Fandol fonts lack."""
+    listed = subprocess.run(["fc-list", "WenQuanYi Micro Hei"], capture_output=True, text=True) if shutil.which("fc-list") else None
+    if listed is None or not listed.stdout.strip():
+        missing("the font WenQuanYi Micro Hei (fonts-wqy-microhei)")
+
+
 def require_pdftotext() -> str:
     """The path of pdftotext (poppler-utils), which reads a PDF's text back."""
     path = shutil.which("pdftotext")
