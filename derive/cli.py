@@ -16,12 +16,14 @@ from .errors import DeriveError, UsageError
 from .network import Network
 from .engine.rounding import ROUNDINGS
 from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
+from .text.catalogue import languages
 
 EXAMPLES = """\
 examples:
   derive                                   the seed network (built-in 'mazur') -> output/mazur.md
   derive --format latex                    a complete LaTeX article -> output/mazur.tex
   derive --format pdf                      the article compiled with pdflatex -> output/mazur.pdf
+  derive --lang zh --format pdf            in Chinese, compiled with xelatex -> output/mazur.zh.pdf
   derive mazur-classic --precision 9 -o -  the original blog post's version, to stdout
   derive my_net.toml --format json -o my_net.json
   derive my_net.toml --format pdf -o docs/  writes docs/my_net.pdf (the folder must exist)
@@ -81,6 +83,10 @@ def parser() -> argparse.ArgumentParser:
         "--rounding", choices=ROUNDINGS, default="exact",
         help="exact (default): compute from unrounded values; carry: round every shown value to --precision "
         "decimals and compute on with it, as by hand",
+    )
+    p.add_argument(
+        "--lang", default="en", metavar="LANG",
+        help=f"the document's language: {', '.join(languages())} (default: en; zh writes output/<name>.zh.<ext>)",
     )
     p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
     p.add_argument(
@@ -183,11 +189,12 @@ def run(args: argparse.Namespace) -> None:
         style=args.style,
         verify=args.verify,
         rounding=args.rounding,
+        lang=args.lang,
     )
     network = load_network(args)
     path = None
     if args.output != "-":  # refused before the work: a read-only file or the spec itself
-        path = output_path(args.output, network.name, EXTENSIONS[args.format], _inputs(args))
+        path = output_path(args.output, default_stem(network.name, options.lang), EXTENSIONS[args.format], _inputs(args))
     data = Document(network, options).render()
     if path is None:
         write_stdout(data)
@@ -197,6 +204,11 @@ def run(args: argparse.Namespace) -> None:
     except OSError as error:
         raise UsageError(f"-o {args.output or path}: cannot write the output: {reason(error)}") from None
     print(f"derive: wrote {path}", file=sys.stderr)
+
+
+def default_stem(name: str, lang: str) -> str:
+    """The default output file's name without its extension: mazur, or mazur.zh in another language than English."""
+    return name if lang == "en" else f"{name}.{lang}"
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:

@@ -106,12 +106,6 @@ def check_document_size(network: Network, options: Any) -> None:
     total = network.parameter_count
     where = network.source or network.name
     samples = len(network.batches()[0])
-    if total * samples > MAX_DOCUMENT_SAMPLE_WORK:
-        raise UsageError(
-            f"{where}: the first batch has {samples:,} samples for {total:,} parameters; a document "
-            f"derives at most {MAX_DOCUMENT_SAMPLE_WORK:,} parameter-samples (derive/limits.py).\n"
-            "Set train.batch_size to derive a smaller first mini-batch, or use --format json for every number."
-        )
     if options.style == "matrix" or options.only:
         if total > MAX_DOCUMENT_PARAMETERS:
             raise UsageError(
@@ -120,6 +114,7 @@ def check_document_size(network: Network, options: Any) -> None:
                 "Use --format json for every number."
             )
         if options.style == "matrix":
+            _check_sample_work(where, total, samples)
             return
     derived = len(set(options.only)) if options.only else total
     if derived > MAX_DERIVED_PARAMETERS:
@@ -133,6 +128,17 @@ def check_document_size(network: Network, options: Any) -> None:
         raise UsageError(
             f"{where}: {what} {derived:,} parameters; a document derives at most "
             f"{MAX_DERIVED_PARAMETERS:,} in full (derive/limits.py).\n{advice}"
+        )
+    _check_sample_work(where, total, samples)
+
+
+def _check_sample_work(where: str, total: int, samples: int) -> None:
+    # after the parameter limits, whose messages say more when a single sample is already too much
+    if total * samples > MAX_DOCUMENT_SAMPLE_WORK:
+        raise UsageError(
+            f"{where}: the first batch has {samples:,} samples for {total:,} parameters; a document "
+            f"derives at most {MAX_DOCUMENT_SAMPLE_WORK:,} parameter-samples (derive/limits.py).\n"
+            "Set train.batch_size to derive a smaller first mini-batch, or use --format json for every number."
         )
 
 

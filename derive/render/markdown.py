@@ -14,6 +14,6 @@ from .view import document_view
 def render_markdown(derivation: Derivation, precision: int, language: str = "en") -> str:
     """The derivation as a Markdown document."""
     words = catalogue(language)
-    math = Typesetter(derivation.names, derivation.quantities, precision, {"matrix": words.text("document.matrix")})
+    math = Typesetter(derivation.names, derivation.quantities, precision, words.math_words())
     prose = Prose(words, math, escape_markdown, markdown_code)
     return environment("markdown").get_template("document.md.j2").render(**document_view(derivation, prose, "document.note"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         approx=Math(Operator("approx")),
     )
 
-    listing = pytorch_listing(derivation.network, derivation.training)
+    listing = pytorch_listing(derivation.network, derivation.training,
+                              {word: prose.word(f"pytorch.listing_{word}") for word in ("output", "loss", "after")})
 
     def block_view(block: Block) -> dict:
         return {
@@ -59,12 +61,17 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
                 print=Code("print(t)"), detached=Code("print(t.detach())"),
             )),
             "listing": listing,
-            "columns": 2 if max(len(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
+            "columns": 2 if max(monospace_width(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
         },
     }
 
 
 TWO_COLUMN_LISTING = 44  # the longest line, in characters, that a half-width column of small type holds
+
+
+def monospace_width(line: str) -> int:
+    """The columns a line takes in a monospaced font: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def equation_groups(block: Block, math: Any, prose: Prose) -> list[dict]:
