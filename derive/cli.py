@@ -173,6 +173,8 @@ def describe(spec: str) -> str:
         title = tomllib.loads(spec).get("title", "")
     except tomllib.TOMLDecodeError:
         return ""
+    if isinstance(title, dict):  # titles by language
+        title = title.get("en", "")
     return title if isinstance(title, str) else ""
 
 

@@ -100,7 +100,8 @@ class Network:
     data: Data
     loss: Loss = field(default_factory=HalfSSE)
     train: Train = field(default_factory=Train)
-    title: str = "A step-by-step backpropagation example"
+    title: str = ""  # the spec's; none: the catalogue's default title in the document's language
+    titles: tuple[tuple[str, str], ...] = ()  # the spec's title in other languages, by language code
     name: str = "network"
     source: str = ""
     provenance: tuple[str, ...] = ()  # dtypes of the PyTorch tensors the starting numbers came from

@@ -176,7 +176,7 @@ def user_text(document: Document) -> list[str]:
     from derive.render.escape import escape_markdown
 
     network = document.network
-    found = [escape_markdown(network.title)]
+    found = [escape_markdown(title) for title in (network.title, *dict(network.titles).values()) if title]
     if network.published is not None:
         found.append(escape_markdown(network.published.source))
     return found
@@ -267,7 +267,7 @@ CJK_TITLE = "反向传播：逆伝播 バックプロパゲーション 역전�
 def titled(title: str, **options: Any) -> Document:
     import dataclasses
 
-    return Document(dataclasses.replace(load("mazur"), title=title), Options(**options))
+    return Document(dataclasses.replace(load("mazur"), title=title, titles=()), Options(**options))
 
 
 def test_english_documents_keep_pdflatex_and_chinese_ones_take_xelatex_with_ctex() -> None:

@@ -51,7 +51,7 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         }
 
     return {
-        "title": prose.escape(network.title),
+        "title": _title(network, prose),
         "about": prose.message(about),
         "sections": [section_view(s) for s in derivation.sections],
         "pytorch": {
@@ -245,3 +245,9 @@ def chart_view(chart: Chart, prose: Prose) -> dict:
         "x": prose.word(f"chart.{chart.unit}"),
         "y": prose.word("chart.loss"),
     }
+
+
+def _title(network: Any, prose: Prose) -> str:
+    """The spec's title in the document's language, else its title, else the catalogue's default title."""
+    given = dict(network.titles).get(prose.catalogue.language) or network.title
+    return prose.escape(given) if given else prose.message(msg("document.default_title"))
