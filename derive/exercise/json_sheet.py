@@ -12,10 +12,10 @@ from .sheet import GIVEN_KINDS
 
 
 def _header(exercise: Exercise, kind: str) -> dict[str, Any]:
-    options, network = exercise.options, exercise.network
+    options = exercise.options
     return {
         "format": f"derive-exercise-{kind}/1",
-        "title": network.title,
+        "title": exercise.title,
         "variant": exercise.variant.id if exercise.variant else None,
         "precision": options.precision,
         "rounding": options.rounding,

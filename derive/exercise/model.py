@@ -73,6 +73,11 @@ class Exercise:
         return self.exact.network
 
     @property
+    def title(self) -> str:
+        """The spec's title in the sheet's language, else its title."""
+        return dict(self.network.titles).get(self.options.lang) or self.network.title
+
+    @property
     def label(self) -> str:
         """The variant's ID, or the network's name for the spec's own numbers."""
         return self.variant.id if self.variant is not None else self.network.name

@@ -120,7 +120,7 @@ def moodle_xml(exercises: Sequence[Exercise]) -> bytes:
     for exercise in exercises:
         prose = _html_prose(exercise)
         question = ET.SubElement(quiz, "question", {"type": "cloze"})
-        name = msg("moodle.name", title=Text(exercise.network.title), variant=Text(exercise.label))
+        name = msg("moodle.name", title=Text(exercise.title), variant=Text(exercise.label))
         _text(ET.SubElement(question, "name"), html.unescape(prose.message(name)))
         _text(ET.SubElement(question, "questiontext", {"format": "html"}), question_html(exercise))
         _text(ET.SubElement(question, "generalfeedback", {"format": "html"}), _feedback_html(exercise))

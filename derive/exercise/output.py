@@ -44,7 +44,7 @@ def class_files(exercises: Sequence[Exercise], kind: str, seed: int) -> dict[str
 
         files["moodle.xml"] = moodle_xml(exercises)
     elif kind == "pdf":
-        title = escape_latex(exercises[0].network.title)
+        title = escape_latex(exercises[0].title)
         files["sheets.pdf"] = pdf_article([sheet_part(e) for e in exercises], title)
         files["keys.pdf"] = pdf_article([key_part(e) for e in exercises], title)
         files["overview.pdf"] = overview_pdf(exercises)
@@ -53,7 +53,7 @@ def class_files(exercises: Sequence[Exercise], kind: str, seed: int) -> dict[str
             for name, data in sheet_files(exercise, kind).items():
                 files[f"{exercise.label}/{name}"] = data
         if kind == "latex":
-            title = escape_latex(exercises[0].network.title)
+            title = escape_latex(exercises[0].title)
             files["sheets.tex"] = latex_article([sheet_part(e) for e in exercises], title).encode()
             files["keys.tex"] = latex_article([key_part(e) for e in exercises], title).encode()
     return files
@@ -66,7 +66,7 @@ def _documents(exercise: Exercise, kind: str) -> tuple[bytes, bytes]:
         from .json_sheet import key_json, sheet_json
 
         return sheet_json(exercise).encode(), key_json(exercise).encode()
-    title = escape_latex(exercise.network.title)
+    title = escape_latex(exercise.title)
     if kind == "latex":
         return latex_article([sheet_part(exercise)], title).encode(), latex_article([key_part(exercise)], title).encode()
     return pdf_article([sheet_part(exercise)], title), pdf_article([key_part(exercise)], title)

@@ -53,7 +53,7 @@ def _view(exercises: Sequence[Exercise], kind: str) -> dict[str, Any]:
         kinds = [TEXT, NUMBER, TEXT, TEXT] + [NUMBER] * (len(header) - 4)  # ID, rate, inputs, targets, then numbers
         tables.append({"header": [prose.value(cell) for cell in header], "kinds": kinds, "rows": cells})
     seed = first.variant.seed if first.variant else 0
-    title: Msg = msg("exercise.overview.title", title=Text(first.network.title), seed=seed)
+    title: Msg = msg("exercise.overview.title", title=Text(first.title), seed=seed)
     intro = msg("exercise.overview.intro", count=len(exercises), precision=first.options.precision)
     return {"title": prose.message(title), "intro": prose.message(intro), "tables": tables,
             "footer": prose.message(msg("exercise.overview.footer", seed=seed))}
@@ -67,4 +67,4 @@ def overview_markdown(exercises: Sequence[Exercise]) -> str:
 def overview_pdf(exercises: Sequence[Exercise]) -> bytes:
     """The overview as a PDF."""
     body = environment("latex").get_template("exercise/overview.tex.j2").render(**_view(exercises, "latex"))
-    return pdf_article([body], escape_latex(exercises[0].network.title))
+    return pdf_article([body], escape_latex(exercises[0].title))

@@ -156,7 +156,7 @@ def part_view(exercise: Exercise, prose: Prose, derivation: Derivation, part: st
               rules: list[Msg], sections: list[Any], answers: Table) -> dict[str, Any]:
     """What a sheet's or a key's (``part``) template places: title, lines, rules, sections and answers table."""
     return {
-        "title": prose.message(msg(f"exercise.{part}.title", title=Text(exercise.network.title))),
+        "title": prose.message(msg(f"exercise.{part}.title", title=Text(exercise.title))),
         "lines": [prose.message(line) for line in lines],
         "rules": [prose.message(rule) for rule in rules],
         "sections": sections,
