@@ -116,6 +116,14 @@ def require_cjk_fallback_font() -> None:
         missing("the font WenQuanYi Micro Hei (fonts-wqy-microhei)")
 
 
+def require_pdfinfo() -> str:
+    """The path of pdfinfo (poppler-utils), which counts a PDF's pages."""
+    path = shutil.which("pdfinfo")
+    if path is None:
+        missing("pdfinfo")
+    return path
+
+
 def require_pdftotext() -> str:
     """The path of pdftotext (poppler-utils), which reads a PDF's text back."""
     path = shutil.which("pdftotext")
