@@ -2,7 +2,7 @@
 
 - the ``--update-golden`` option;
 - tool guards: a test that needs an absent tool (torch, pdflatex, pdftotext, node with KaTeX, the
-  seed script in ../shared) skips locally and fails when CI=true;
+  xelatex and its fonts) skips locally and fails when CI=true;
 - the PyTorch oracle comparison ``assert_json_matches_torch`` and the tolerance it uses;
 - the quantity IDs of design.md, written out here from the contract (not asked of derive);
 - network builders, the seed spec as text, and the hypothesis strategies of random networks;
@@ -149,16 +149,6 @@ def require_katex() -> Path:
 
 
 SHARED_SEED = ROOT.parent / "shared" / "seed" / "seed_net.py"
-
-
-def shared_seed() -> Path:
-    """The seed script in ../shared/seed, where the project's clone has that folder beside it.
-
-    A clone alone (a user's, or CI's) has only tests/fixtures/seed/seed_net.py, the copy that every
-    seed test reads; this one is skipped there, since the folder is no tool that CI could install."""
-    if not SHARED_SEED.exists():
-        pytest.skip(f"{SHARED_SEED} is not beside this clone; tests/fixtures/seed has its copy")
-    return SHARED_SEED
 
 
 @pytest.fixture
@@ -913,3 +903,36 @@ def assert_markdown_literal(escaped: str, original: str) -> None:
 def section(markdown: str, title: str) -> str:
     """The text of one '## title' section of a Markdown document."""
     return markdown.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+# ---------------------------------------------------------------- the Debian packages a LaTeX source reads
+
+
+def debian_packages_read(latex: str, folder: Path) -> set[str]:
+    """The Debian packages of every file the TeX engine reads for ``latex`` (its -recorder list, by dpkg -S)."""
+    from derive.render.pdf import engine_of
+
+    engine = engine_of(latex)
+    program = shutil.which(engine)
+    if program is None or shutil.which("dpkg") is None:
+        missing(f"{engine} and dpkg")
+    (folder / "document.tex").write_text(latex, encoding="utf-8")
+    subprocess.run([program, "-recorder", "-interaction=nonstopmode", "-no-shell-escape", "document.tex"],
+                   cwd=folder, capture_output=True, timeout=600)
+    read = {line.split(" ", 1)[1] for line in (folder / "document.fls").read_text(errors="replace").splitlines()
+            if line.startswith("INPUT /usr/")}
+    found = subprocess.run(["dpkg", "-S", *sorted(read)], capture_output=True, text=True).stdout
+    packages = {line.split(":", 1)[0] for line in found.splitlines() if ": /" in line}
+    return {package for entry in packages for package in entry.split(", ")} - {"diversion by dash from"}
+
+
+def packages_ci_installs() -> set[str]:
+    """The Debian packages on .ci/run's apt-get install lines, and what they depend on as installed here."""
+    text = (ROOT / ".ci" / "run").read_text()
+    named = set()
+    for command in re.findall(r"apt-get install((?:[^\n\\]|\\\n)*)", text):  # lines joined by a backslash
+        named.update(word for word in command.replace("\\\n", " ").split() if not word.startswith("-"))
+    depends = subprocess.run(["apt-cache", "depends", "--recurse", "--installed", "--no-recommends", "--no-suggests",
+                              "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *sorted(named)],
+                             capture_output=True, text=True).stdout
+    return named | {line.strip() for line in depends.splitlines() if line and not line.startswith(" ")}

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    EXAMPLES, ROOT, files_in, one_neuron, random_network, rendered, require_pdfinfo, require_pdflatex, require_pdftotext,
-    run_cli,
+    EXAMPLES, ROOT, debian_packages_read, files_in, one_neuron, random_network, rendered, require_pdfinfo, require_pdflatex, require_pdftotext,
+    packages_ci_installs, run_cli,
     seed_with_batch, with_data,
 )
 from derive import limits
@@ -195,3 +195,12 @@ def test_a_title_that_writes_files_writes_none_through_the_command_line(workdir:
         assert status == 0, err
     assert sorted(files_in(workdir)) == ["out/doc.pdf", "out/doc.tex", "spec.toml"]  # no .aux, .log, .tmp or pwned*
     assert pdf_title((workdir / "out" / "doc.pdf").read_bytes()) == " ".join(TEX_FILE_WRITES.split())
+
+
+@pytest.mark.parametrize("name, options", [("mazur", {}), ("minibatch-adam", {"lang": "zh", "style": "matrix"})],
+                         ids=["pdflatex", "xelatex-zh"])
+def test_the_latex_reads_only_debian_packages_that_ci_installs(name: str, options: dict, tmp_path: Path) -> None:
+    """Every file the engine reads comes from a package .ci/run installs (or one it pulls in), so a fresh
+    machine compiles what this one does: lmodern, siunitx and ctex's fonts slipped through before."""
+    read = debian_packages_read(Document(load_spec(name), Options(**options)).latex(), tmp_path)
+    assert "texlive-latex-base" in read and read - packages_ci_installs() == set()

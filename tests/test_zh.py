@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (EXAMPLES, OUTPUT, ROOT, TESTS, missing, rendered, require_cjk_fallback_font, require_katex,
+from conftest import (EXAMPLES, OUTPUT, ROOT, TESTS, rendered, require_cjk_fallback_font, require_katex,
                       require_pdftotext, require_torch, require_xelatex)
 from derive.api import Document, load
 from derive.files import write_atomic
@@ -234,22 +234,6 @@ def test_the_chinese_pdf_carries_no_date_of_its_own(chinese_pdfs: dict) -> None:
     pdf = chinese_pdfs["mazur"][0]
     dates = set(re.findall(rb"/(?:CreationDate|ModDate) ?\(D:(\d{8})", pdf))
     assert dates == {b"19700101"}
-
-
-def test_the_chinese_latex_reads_only_packages_that_ci_installs(tmp_path: Path) -> None:
-    """../shared/tools/tex-packages maps every file xelatex reads to its Debian package and checks .ci/run."""
-    tool = ROOT.parent / "shared" / "tools" / "tex-packages"
-    if not tool.exists():
-        missing(f"the tool {tool}")
-    require_xelatex()
-    files = []
-    for name, style in [("minibatch-adam", "matrix")]:  # every package the zh preamble loads, one compile
-        path = tmp_path / f"{name}-{style}.zh.tex"
-        path.write_text(Document(load(name), Options(lang="zh", style=style)).latex(), encoding="utf-8")
-        files.append(str(path))
-    done = subprocess.run([str(tool), *files], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "texlive-lang-chinese" in done.stdout
 
 
 # ---------------------------------------------------------------- output/*.zh.*
