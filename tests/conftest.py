@@ -93,20 +93,32 @@ def require_numpy() -> ModuleType:
         missing("numpy")
 
 
+def require_program(name: str) -> str:
+    """The path of a program on PATH; skips the test without it (fails when CI=true)."""
+    path = shutil.which(name)
+    if path is None:
+        missing(name)
+    return path
+
+
+def check_golden(path: Path, expected: bytes, update_golden: bool) -> None:
+    """A file of output/ equals a fresh render (with --update-golden: becomes it)."""
+    from derive.files import write_atomic
+
+    if update_golden:
+        write_atomic(path, expected)
+    assert path.exists(), f"{path} is missing: run pytest --update-golden"
+    assert path.read_bytes() == expected, f"{path} is stale: run pytest --update-golden"
+
+
 def require_pdflatex() -> str:
     """The path of pdflatex; skips the test without it (fails when CI=true)."""
-    path = shutil.which("pdflatex")
-    if path is None:
-        missing("pdflatex")
-    return path
+    return require_program("pdflatex")
 
 
 def require_xelatex() -> str:
     """The path of xelatex (texlive-xetex), which sets Chinese documents and CJK text."""
-    path = shutil.which("xelatex")
-    if path is None:
-        missing("xelatex")
-    return path
+    return require_program("xelatex")
 
 
 def require_cjk_fallback_font() -> None:
@@ -118,26 +130,17 @@ def require_cjk_fallback_font() -> None:
 
 def require_pdfinfo() -> str:
     """The path of pdfinfo (poppler-utils), which counts a PDF's pages."""
-    path = shutil.which("pdfinfo")
-    if path is None:
-        missing("pdfinfo")
-    return path
+    return require_program("pdfinfo")
 
 
 def require_pdftotext() -> str:
     """The path of pdftotext (poppler-utils), which reads a PDF's text back."""
-    path = shutil.which("pdftotext")
-    if path is None:
-        missing("pdftotext")
-    return path
+    return require_program("pdftotext")
 
 
 def require_xmllint() -> str:
     """The path of xmllint (libxml2-utils), which checks that an XML file is well-formed."""
-    path = shutil.which("xmllint")
-    if path is None:
-        missing("xmllint")
-    return path
+    return require_program("xmllint")
 
 
 def require_katex() -> Path:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES, OUTPUT, rendered, require_pdflatex, require_torch, run_python, wide_spec
+from conftest import (
+    EXAMPLES, FIXTURES, OUTPUT, check_golden, rendered, require_pdflatex, require_torch, run_python, wide_spec,
+)
 from derive.api import Document, derive, load
 from derive.files import write_atomic
 from derive.options import Options
@@ -24,16 +26,9 @@ TEXT_OUTPUTS = [(example, kind, extension) for example in EXAMPLES for kind, ext
 PDF_OUTPUTS = ["mazur"]
 
 
-def check(path: Path, expected: bytes, update_golden: bool) -> None:
-    if update_golden:
-        write_atomic(path, expected)
-    assert path.exists(), f"{path} is missing: run pytest --update-golden"
-    assert path.read_bytes() == expected, f"{path} is stale: run pytest --update-golden"
-
-
 @pytest.mark.parametrize("example, kind, extension", TEXT_OUTPUTS)
 def test_text_output_is_current(example: str, kind: str, extension: str, update_golden: bool) -> None:
-    check(OUTPUT / f"{example}.{extension}", rendered(example, kind).encode(), update_golden)
+    check_golden(OUTPUT / f"{example}.{extension}", rendered(example, kind).encode(), update_golden)
 
 
 @pytest.mark.parametrize("example", PDF_OUTPUTS)

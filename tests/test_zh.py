@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (EXAMPLES, OUTPUT, ROOT, TESTS, rendered, require_cjk_fallback_font, require_katex,
+from conftest import (
+    EXAMPLES, OUTPUT, ROOT, TESTS, check_golden, rendered, require_cjk_fallback_font, require_katex,
                       require_pdftotext, require_torch, require_xelatex)
 from derive.api import Document, load
 from derive.files import write_atomic
@@ -239,16 +240,9 @@ def test_the_chinese_pdf_carries_no_date_of_its_own(chinese_pdfs: dict) -> None:
 # ---------------------------------------------------------------- output/*.zh.*
 
 
-def check(path: Path, expected: bytes, update_golden: bool) -> None:
-    if update_golden:
-        write_atomic(path, expected)
-    assert path.exists(), f"{path} is missing: run pytest --update-golden"
-    assert path.read_bytes() == expected, f"{path} is stale: run pytest --update-golden"
-
-
 @pytest.mark.parametrize("name", GOLDEN_MARKDOWN)
 def test_the_chinese_markdown_in_output_is_current(name: str, update_golden: bool) -> None:
-    check(OUTPUT / f"{name}.zh.md", Document(load(name), Options(lang="zh")).render(), update_golden)
+    check_golden(OUTPUT / f"{name}.zh.md", Document(load(name), Options(lang="zh")).render(), update_golden)
 
 
 @pytest.mark.parametrize("name", GOLDEN_PDF)
