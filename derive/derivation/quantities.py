@@ -172,7 +172,7 @@ def build_quantities(
     for row in range(rows):
         for x, value in zip(graph.inputs, network.data.inputs[row]):
             add(ids[x], value, x, sample=row, kind="input")
-        for y, value in zip(graph.targets, target_row(network, row)):
+        for y, value in zip(graph.targets if network.loss.targets else (), target_row(network, row)):
             add(ids[y], value, y, sample=row, kind="target")
     for s in range(batch):
         _sample_quantities(add, network, first, training.first.loss_scale, graph, notation, s, ops)
