@@ -45,7 +45,11 @@ def output_path(given: str | None, name: str, extension: str, sources: Sequence[
     else:
         path = Path(given)
     shown = given if given is not None else str(path)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as error:  # a name too long for the file system, say: refused before any work
+        raise UsageError(f"-o {shown}: cannot write the output: {reason(error)}") from None
+    if is_dir:
         raise UsageError(f"-o {shown}: is a folder; give a file name, or end the path with / to write {path / file_name} there")
     for source in sources:
         if _same_file(path, source):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import importlib
 import importlib.util
 import json
@@ -29,28 +30,20 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any, Iterator, NoReturn
 
 import pytest
+import mpmath
 from hypothesis import strategies as st
+
+from derive.components import ACTIVATIONS, LOSSES, OPTIMIZERS
+from derive.components.activations.base import PiecewiseLinear
+from derive.network import Data, Layer, Network, Train
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 OUTPUT = ROOT / "output"
-CHECKOUT = TESTS / "checkout"  # the sitecustomize that keeps derive's data folders in this checkout
-
-
-def _use_this_checkout() -> None:
-    spec = importlib.util.spec_from_file_location("derive_tests_checkout", CHECKOUT / "sitecustomize.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-
-
-_use_this_checkout()  # before anything imports derive.examples or derive.templates
-
-from derive.components import ACTIVATIONS, LOSSES, OPTIMIZERS  # noqa: E402
-from derive.network import Data, Layer, Network, Train  # noqa: E402
 
 EXAMPLES = sorted(path.stem for path in (ROOT / "examples").glob("*.toml"))
 CI = os.environ.get("CI") == "true"
@@ -259,6 +252,19 @@ def derive_payload(network: Network, training: Any = None, notation: str | None 
     return json.loads(json.dumps(json_payload(network, training, quantities_of(network, training, notation))))
 
 
+def float64_training(training: Any) -> Any:
+    """The Training with derive's float64 first step (``training.float64``, PyTorch's arithmetic) in place
+    of the exact one: what --verify compares with PyTorch. Where the two part ways (float64-* examples)
+    the exact values are right and PyTorch's differ; the float64 pass must still be PyTorch's."""
+    in_float = training.float64
+    single = len(training.loss_history) == 1 and len(training.batches) == 1
+    return dataclasses.replace(
+        training, first=in_float.first, updates=in_float.updates, after_first=in_float.after_first,
+        after_first_loss=in_float.after_first_loss, loss_history=[in_float.first.loss] + list(training.loss_history[1:]),
+        final_loss=in_float.after_first_loss if single else training.final_loss,
+    )
+
+
 def assert_json_matches_torch(
     network: Network,
     ours: Any = None,
@@ -297,57 +303,111 @@ def assert_json_matches_torch(
             assert_same(layer[key], torch_layer[key], f"final.layers[{l}].{key}", rel, abs_)
     quantities = ours.get("quantities")
     if quantities is not None:
-        scheme = notation or default_scheme(network)
-        ids = parameter_ids(network, scheme)
-        after = reference["steps"][1]["layers"] if network.updates > 1 else reference["final"]["layers"]
-        pairs = [("E", expected["loss"]), ("E_after", reference["after_first_loss"])]
-        for s, row in enumerate(first_batch(network)):
-            suffix = sample_suffix(network, row)
-            for l, layer in enumerate(network.layers):
-                for j in range(layer.out_features):
-                    pairs.append((net_id(network, l, j, scheme) + suffix, expected["layers"][l]["z"][s][j]))
-                    pairs.append((out_id(network, l, j, scheme) + suffix, expected["layers"][l]["a"][s][j]))
-        for slot in trained_slots(network):
-            pairs.append(("grad_" + ids[slot], slot_value(expected["layers"], slot, "grad_")))
-            pairs.append(("new_" + ids[slot], slot_value(after, slot)))
-        for key, value in pairs:
+        for key, value in torch_quantities(network, reference, notation).items():
             assert key in quantities, f"quantities: no {key}"
             assert_same(quantities[key], value, f"quantities.{key}", rel, abs_)
     return reference
+
+
+def torch_quantities(network: Network, reference: dict, notation: str | None = None) -> dict[str, float]:
+    """PyTorch's value of every quantity of the first step it reports, by design.md's ID: net and out of
+    every neuron of the first batch, E, every gradient, every parameter after the first update, E_after."""
+    scheme = notation or default_scheme(network)
+    ids = parameter_ids(network, scheme)
+    expected = reference["steps"][0]
+    after = reference["steps"][1]["layers"] if network.updates > 1 else reference["final"]["layers"]
+    values = {"E": expected["loss"], "E_after": reference["after_first_loss"]}
+    for s, row in enumerate(first_batch(network)):
+        suffix = sample_suffix(network, row)
+        for l, layer in enumerate(network.layers):
+            for j in range(layer.out_features):
+                values[net_id(network, l, j, scheme) + suffix] = expected["layers"][l]["z"][s][j]
+                values[out_id(network, l, j, scheme) + suffix] = expected["layers"][l]["a"][s][j]
+    for slot in trained_slots(network):
+        values["grad_" + ids[slot]] = slot_value(expected["layers"], slot, "grad_")
+        values["new_" + ids[slot]] = slot_value(after, slot)
+    return values
 
 
 def comparable_with_float64(network: Network, training, reference: dict) -> bool:
     """False where float64 rounding alone changes the result, so that exact arithmetic and float64 cannot agree:
 
     - training that diverges (a loss beyond 1e100 or infinite);
-    - a ReLU's net input on the other side of 0 (exact arithmetic then takes the other branch, rightly);
-    - Adam steps on a gradient that is float64 noise (below 1e-9, where the exact one may be 0): Adam
-      divides the gradient by its own root mean square, so noise of 1e-20 moves the parameter by
+    - a net input at a switch of its activation (ReLU's kink at 0, softplus's threshold) within 1e-9 of
+      it, where float64 may land on the other side (exact arithmetic takes the true side, rightly);
+    - Adam or RMSprop steps on a gradient that is float64 noise (below 1e-9, where the exact one may be
+      0): they divide the gradient by its own root mean square, so noise of 1e-20 moves the parameter by
       about lr * 1e-12 per step, which a parameter at 0 cannot absorb in the absolute tolerance.
     """
     losses = reference["loss_history"] + [reference["final"]["loss"], training.final_loss] + list(training.loss_history)
     if not all(math.isfinite(loss) and abs(loss) < 1e100 for loss in losses):
         return False  # diverging training, which the command line refuses (tests/test_cli.py)
-    if network.train.optimizer.name == "adam":
+    if network.train.optimizer.name in ("adam", "rmsprop"):
         for step in reference["steps"]:
             for layer in step["layers"]:
                 for gradient in _flat(layer["grad_weight"]) + _flat(layer["grad_bias"]):
                     if 0 < abs(gradient) < 1e-9:
                         return False
     for index, layer in enumerate(network.layers):
-        if not layer.activation.kink_at_zero:
+        switch = switch_point(layer.activation)
+        if switch is None:
             continue
         for s, sample in enumerate(training.first.samples):
             for exact, rounded in zip(sample.z[index], reference["steps"][0]["layers"][index]["z"][s]):
-                if (exact > 0) != (rounded > 0):
+                if (to_mp(exact) > to_mp(switch)) != (rounded > switch):
                     return False
-                if exact != 0 and abs(float(exact)) < 1e-9:
+                if exact != switch and abs(float(exact) - float(switch)) < 1e-9:
                     return False
         for step in reference["steps"][1:]:  # later steps run in float64 on both sides, rounded differently
             for row in step["layers"][index]["z"]:
-                if any(0 < abs(z) < 1e-9 for z in row):
+                if any(0 < abs(z - float(switch)) < 1e-9 for z in row):
                     return False
     return True
+
+
+def trained_beside_torch(network: Network) -> tuple[Any, dict]:
+    """derive's Training of a (random) network and PyTorch's run of it, for comparing them; hypothesis
+    drops the example where training diverges or float64 rounding alone decides (comparable_with_float64)."""
+    from hypothesis import assume
+
+    from derive.engine.training import train
+    from derive.verify.reference import torch_run
+
+    try:
+        training = train(network)
+    except OverflowError:  # diverging training: derive.api refuses it cleanly (tests/test_cli.py)
+        assume(False)
+    reference = torch_run(network)
+    assume(comparable_with_float64(network, training, reference))
+    return training, reference
+
+
+def json_numbers(payload: Any) -> Iterator[float]:
+    """Every number of a JSON document (booleans are no numbers)."""
+    if isinstance(payload, dict):
+        for value in payload.values():
+            yield from json_numbers(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            yield from json_numbers(value)
+    elif isinstance(payload, (int, float)) and not isinstance(payload, bool):
+        yield payload
+
+
+def switch_point(activation: Any) -> Fraction | None:
+    """The net input where an activation switches from one formula to another: ReLU's kink at 0,
+    softplus's threshold / beta; None for a smooth one."""
+    if has_kink(activation):
+        return Fraction(0)
+    if activation.name == "softplus":
+        return activation.threshold / activation.beta
+    return None
+
+
+def has_kink(activation: Any) -> bool:
+    """Whether an activation is piecewise linear with a kink at 0 (relu, leaky_relu), where a net input's
+    sign decides the slope."""
+    return isinstance(activation, PiecewiseLinear)
 
 
 def _flat(value: Any) -> list:
@@ -356,7 +416,7 @@ def _flat(value: Any) -> list:
     return [] if value is None else [value]
 
 
-def torch_loss(kind: str, output: Any, targets: Any) -> Any:
+def torch_loss(kind: str, output: Any, targets: Any, delta: float = 1.0) -> Any:
     """A loss written directly with torch (the test's own oracle, not derive's loss objects)."""
     import torch
 
@@ -368,6 +428,9 @@ def torch_loss(kind: str, output: Any, targets: Any) -> Any:
         return torch.nn.MSELoss()(output, targets)
     if kind == "bce":
         return torch.nn.BCELoss()(output, targets)
+    if kind == "huber":
+        return torch.nn.HuberLoss(delta=delta)(output, targets)
+    assert kind == "cross_entropy", kind
     return torch.nn.CrossEntropyLoss()(output, targets)
 
 
@@ -393,6 +456,21 @@ F = Fraction
 def exact(value: Any) -> Fraction:
     """A number as the decimal it was written as: 0.1 is 1/10 (as the spec reader reads it), not the binary float."""
     return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
+def to_mp(value: Any) -> mpmath.mpf:
+    """Any number derive or an oracle gives (Fraction, int, derive's twin, an mpf of any context, a SymPy
+    number, a float) as an mpf of mpmath's global context, at its current precision."""
+    if isinstance(value, (Fraction, int)):
+        value = Fraction(value)
+        return mpmath.mpf(value.numerator) / value.denominator
+    if hasattr(value, "hi"):  # derive's twin (engine/twin.py): its 120-digit copy
+        value = value.hi
+    if hasattr(value, "_mpf_"):
+        return +mpmath.mpf(value._mpf_)
+    if hasattr(value, "is_Number"):  # SymPy
+        return mpmath.mpf(str(value.evalf(mpmath.mp.dps + 10)))
+    return mpmath.mpf(value)
 
 
 def fractions(values: Any) -> Any:
@@ -528,6 +606,13 @@ def edit(*replacements: tuple[str, str], text: str = SEED_SPEC) -> str:
     return text
 
 
+def seed_with_batch(samples: int) -> str:
+    """The seed spec (SEED_SPEC) trained on ``samples`` rows of two-decimal inputs and targets."""
+    inputs = ", ".join(f"[0.{s % 90 + 10}, -0.{s * 7 % 90 + 10}]" for s in range(samples))
+    targets = ", ".join(f"[0.{s * 3 % 90 + 10}, 0.{s * 11 % 90 + 10}]" for s in range(samples))
+    return edit(("input = [[0.05, 0.10]]", f"input = [{inputs}]"), ("target = [[0.01, 0.99]]", f"target = [{targets}]"))
+
+
 def one_neuron(activation: str, weight: Any, bias: Any, x: Any, target: Any, loss: str = "half_sse",
                steps: int = 1, lr: str = "0.5") -> str:
     """A one-input, one-neuron spec with net input weight * x + bias."""
@@ -576,7 +661,7 @@ target = [{", ".join(["0.25"] * outputs)}]
 # ---------------------------------------------------------------- hypothesis strategies
 
 BIAS_STYLES = ("per_neuron", "shared", "frozen", "shared_frozen", "none")
-LOSS_KINDS = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+LOSS_KINDS = tuple(LOSSES.names())
 SMOOTH = ("sigmoid", "tanh", "identity")
 
 
@@ -597,9 +682,14 @@ def random_layers(draw: Any, widths: list[int], loss: str, activations: tuple[st
             name = draw(st.sampled_from(("identity", "identity", "identity") + activations))
         else:
             name = draw(st.sampled_from(activations))
-        settings = {}
+        settings: dict[str, Any] = {}
         if name == "leaky_relu":
             settings["negative_slope"] = draw(st.integers(1, 50).map(lambda n: Fraction(n, 100)))
+        elif name == "gelu":
+            settings["approximate"] = draw(st.sampled_from(("none", "tanh")))
+        elif name == "softplus":
+            settings["beta"] = draw(st.sampled_from((Fraction(1), Fraction(2), Fraction(1, 2))))
+            settings["threshold"] = draw(st.sampled_from((Fraction(20), Fraction(1), Fraction(3, 2))))
         weight = tuple(tuple(draw(decimals()) for _ in range(fan_in)) for _ in range(fan_out))
         style = draw(st.sampled_from(BIAS_STYLES))
         bias: Any = None
@@ -628,10 +718,30 @@ def random_targets(draw: Any, loss: str, batch: int, outputs: int) -> Any:
 
 
 @st.composite
+def random_losses(draw: Any, loss: str) -> Any:
+    """The loss ``loss`` with its settings drawn (Huber's delta)."""
+    if loss == "huber":
+        return LOSSES.make("huber", delta=draw(st.sampled_from((Fraction(1), Fraction(1, 4), Fraction(2)))))
+    return LOSSES.make(loss)
+
+
+@st.composite
 def random_trains(draw: Any, max_steps: int = 4, batch: int = 1) -> Train:
-    """SGD (momentum, weight decay) or Adam (betas, eps, weight decay), several steps, maybe mini-batches."""
+    """SGD (momentum, weight decay), Adam (betas, eps, weight decay) or RMSprop (alpha, eps, momentum,
+    centered, weight decay), several steps, maybe mini-batches."""
     decay = draw(st.sampled_from((Fraction(0), Fraction(0), Fraction(1, 100), Fraction(1, 10))))
-    if draw(st.booleans()):
+    kind = draw(st.sampled_from(("sgd", "adam", "rmsprop")))
+    if kind == "rmsprop":
+        optimizer = OPTIMIZERS.make(
+            "rmsprop",
+            lr=draw(st.integers(1, 20).map(lambda n: Fraction(n, 1000))),
+            alpha=draw(st.sampled_from((Fraction(99, 100), Fraction(9, 10), Fraction(1, 2)))),
+            eps=draw(st.sampled_from((Fraction(1, 10**8), Fraction(1, 10**6)))),
+            momentum=draw(st.sampled_from((Fraction(0), Fraction(1, 2), Fraction(9, 10)))),
+            centered=draw(st.booleans()),
+            weight_decay=decay,
+        )
+    elif kind == "sgd":
         optimizer = OPTIMIZERS.make(
             "sgd",
             lr=draw(st.integers(1, 100).map(lambda n: Fraction(n, 100))),
@@ -668,7 +778,27 @@ def random_networks(draw: Any, max_depth: int = 3, max_width: int = 3, max_batch
     inputs = tuple(tuple(draw(decimals()) for _ in range(widths[0])) for _ in range(batch))
     targets = draw(random_targets(loss, batch, widths[-1]))
     train = draw(random_trains(max_steps, batch)) if optimizers else make_train(lr=draw(st.sampled_from(["0.5", "0.1", "1.5"])))
-    return Network(layers, Data(inputs, targets), LOSSES.make(loss), train, "A random network", "random", "random")
+    return Network(layers, Data(inputs, targets), draw(random_losses(loss)), train, "A random network", "random", "random")
+
+
+# ---------------------------------------------------------------- the examples, rendered once per session
+
+
+@functools.cache
+def example_document(name: str, style: str = "scalar", precision: int = 9) -> Any:
+    """A built-in example's Document (derive.api), built once per test session: the golden files, the
+    renderers' checks, KaTeX, pdflatex and the arithmetic of every line all read the same renders."""
+    from derive.api import Document, load
+    from derive.options import Options
+
+    return Document(load(name), Options(style=style, precision=precision))
+
+
+@functools.cache
+def rendered(name: str, format: str = "markdown", style: str = "scalar", precision: int = 9) -> str:
+    """A built-in example as Markdown or LaTeX (what ``derive NAME --format FORMAT`` writes), rendered once."""
+    document = example_document(name, style, precision)
+    return document.markdown() if format == "markdown" else document.latex()
 
 
 # ---------------------------------------------------------------- the command line
@@ -691,19 +821,22 @@ def cli_json(argv: list[str], capsys: pytest.CaptureFixture) -> dict:
 
 
 def python_env(**extra: str) -> dict[str, str]:
-    """The environment of a test subprocess: this checkout's derive first, DERIVE_DEBUG unset."""
+    """The environment of a test subprocess: this checkout's derive first (derive/resources.py then reads this
+    checkout's templates/ and examples/), DERIVE_DEBUG unset."""
     env = dict(os.environ, **extra)
     env.pop("DERIVE_DEBUG", None)  # it turns internal errors into tracebacks
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(CHECKOUT), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     return env
 
 
-def run_derive(args: list[str], cwd: Path, hash_seed: str = "0", text: bool = False,
-               timeout: int = 300) -> subprocess.CompletedProcess:
-    """``python -m derive ARGS`` in ``cwd``, as a user runs it."""
+def run_derive(args: list[str], cwd: Path, hash_seed: str = "0", text: bool = False, timeout: int = 300,
+               **streams: Any) -> subprocess.CompletedProcess:
+    """``python -m derive ARGS`` in ``cwd``, as a user runs it; stdout and stderr are captured unless
+    ``streams`` gives them (``stdout=open_file``)."""
+    capture = {"capture_output": True} if not streams else streams
     return subprocess.run(
         [sys.executable, "-m", "derive", *args], cwd=cwd, env=python_env(PYTHONHASHSEED=hash_seed),
-        capture_output=True, text=text, timeout=timeout,
+        text=text, timeout=timeout, **capture,
     )
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import pytest
 
 from conftest import (
     SEED_SPEC, assert_json_matches_torch, assert_refused, edit, files_in, make_layer, make_network, make_train,
-    one_neuron, require_pdflatex, run_cli, run_derive, wide_spec,
+    one_neuron, require_pdflatex, run_cli, run_derive, seed_with_batch, wide_spec,
 )
 from derive import limits
 from derive.api import Document
@@ -48,14 +50,12 @@ DETERMINISM_SPEC = 'title = "Ünïcode & {sets} ordered"\n' + edit(
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict:
-    """Each format: the default run (no SPEC) in a fresh folder, and a spec file run under two hash seeds."""
+    """python -m derive with no argument at all in a fresh folder, and each format of a spec file under two hash seeds."""
     kinds = [kind for kind in EXTENSIONS if kind != "pdf" or require_pdflatex()]
-    jobs, keys = [], []
+    home = tmp_path_factory.mktemp("default")
+    jobs, keys = [lambda: (home, run_derive([], home))], [("markdown", "default")]
     for kind in kinds:
         args = [] if kind == "markdown" else ["--format", kind]  # markdown is the default
-        folder = tmp_path_factory.mktemp(f"default-{kind}")
-        jobs.append(lambda args=args, folder=folder: (folder, run_derive(args, folder)))
-        keys.append((kind, "default"))
         for seed in ("1", "random"):
             folder = tmp_path_factory.mktemp(f"spec-{kind}-{seed}")
             (folder / "net.toml").write_text(DETERMINISM_SPEC, encoding="utf-8")
@@ -64,38 +64,43 @@ def runs(tmp_path_factory) -> dict:
     return dict(zip(keys, in_parallel(jobs)))
 
 
-def the_output(runs: dict, kind: str) -> bytes:
-    folder, result = runs[(kind, "default")]
-    stderr = result.stderr.decode()
+def the_output(folder: Path, result, name: str) -> bytes:
+    """The one file a successful run wrote, ``name``, named on stderr; nothing on stdout, nothing else written."""
+    stderr = result.stderr.decode() if isinstance(result.stderr, bytes) else result.stderr
     assert result.returncode == 0, stderr
-    name = f"output/mazur.{EXTENSIONS[kind]}"
     assert stderr == f"derive: wrote {name}\n"
-    assert result.stdout == b""
-    assert list(files_in(folder)) == [name]  # nothing else, no temporary file left behind
+    assert not result.stdout
+    assert [file for file in files_in(folder) if file != "net.toml"] == [name]  # no temporary file left behind
     return (folder / name).read_bytes()
 
 
 def test_the_default_run_writes_output_mazur_md_and_names_it_on_stderr(runs) -> None:
-    text = the_output(runs, "markdown").decode("utf-8")
+    text = the_output(*runs[("markdown", "default")], "output/mazur.md").decode("utf-8")
     assert text.startswith("# A step-by-step backpropagation example")
     assert "0.298371109" in text  # the post's E_total
 
 
-def test_format_latex_writes_a_tex_article(runs) -> None:
-    text = the_output(runs, "latex").decode("utf-8")
+def in_process(argv: list[str], capsys) -> subprocess.CompletedProcess:
+    """derive.cli.main(argv), reported as a finished process."""
+    status, out, err = run_cli(argv, capsys)
+    return subprocess.CompletedProcess(argv, status, out, err)
+
+
+def test_format_latex_writes_a_tex_article(workdir: Path, capsys) -> None:
+    text = the_output(workdir, in_process(["--format", "latex"], capsys), "output/mazur.tex").decode("utf-8")
     assert text.lstrip().startswith("\\documentclass")
     assert "\\begin{document}" in text and text.rstrip().endswith("\\end{document}")
 
 
-def test_format_json_writes_derive_json(runs) -> None:
-    document = json.loads(the_output(runs, "json"))
+def test_format_json_writes_derive_json(workdir: Path, capsys) -> None:
+    document = json.loads(the_output(workdir, in_process(["--format", "json"], capsys), "output/mazur.json"))
     assert document["format"] == "derive-json/1"
     assert f"{document['steps'][0]['loss']:.9f}" == "0.298371109"
 
 
 def test_format_pdf_writes_a_pdf(runs) -> None:
     require_pdflatex()
-    assert the_output(runs, "pdf").startswith(b"%PDF")
+    assert the_output(*runs[("pdf", "1")], "output/net.pdf").startswith(b"%PDF")
 
 
 @pytest.mark.parametrize("kind", list(EXTENSIONS))
@@ -116,7 +121,7 @@ def test_output_is_byte_identical_across_processes_and_hash_seeds(runs, kind: st
 def test_dash_o_dash_writes_to_stdout_and_creates_no_file(runs, workdir: Path, capsys) -> None:
     status, out, err = run_cli(["-o", "-"], capsys)
     assert status == 0 and err == ""
-    assert out.encode() == the_output(runs, "markdown")
+    assert out.encode() == the_output(*runs[("markdown", "default")], "output/mazur.md")
     assert files_in(workdir) == {}
 
 
@@ -137,7 +142,7 @@ def test_only_and_notation_on_the_command_line(capsys) -> None:
     status, out, err = run_cli(["mazur", "--only", "w5,b_h1", "-o", "-"], capsys)
     assert status == 0, err
     assert r"\frac{\partial E_{\mathit{total}}}{\partial w_{5}}" in out
-    assert r"\frac{\partial E_{\mathit{total}}}{\partial b_{1}}" in out  # b_h1 is still displayed b_1
+    assert r"\frac{\partial E_{\mathit{total}}}{\partial b_{h1}}" in out
     assert r"\frac{\partial E_{\mathit{total}}}{\partial w_{6}}" not in out
     status, _, err = run_cli(["mazur", "--only", "w5,x7", "-o", "-"], capsys)
     assert_refused(status, err, "--only: no parameter named 'x7'")
@@ -312,7 +317,7 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(workdir: Path, cap
 
     monkeypatch.setattr(os, "replace", refuse)
     status, _, err = run_cli(["-o", "out.md"], capsys)
-    assert_refused(status, err, "-o out.md: cannot write the output: No space left on device")
+    assert_refused(status, err, "-o out.md: cannot write the output: no space left on the device")
     assert files_in(workdir) == {"out.md": b"old"}
 
 
@@ -413,6 +418,20 @@ def test_the_limit_is_on_parameters_derived_in_full(workdir: Path, capsys) -> No
     assert status == 0, err
 
 
+def test_a_batch_just_above_the_limit_is_refused_at_once(workdir: Path, capsys) -> None:
+    """The seed's 12 parameters take a first batch of MAX_DOCUMENT_SAMPLE_WORK // 12 samples in a document (its
+    PDF compiles: tests/test_latex.py); one sample more is refused before any work, in well under a second."""
+    samples = limits.MAX_DOCUMENT_SAMPLE_WORK // 12 + 1
+    (workdir / "batch.toml").write_text(seed_with_batch(samples))
+    for format in ("markdown", "latex", "pdf"):
+        start = time.perf_counter()
+        status, _, err = run_cli(["batch.toml", "--format", format, "-o", "out"], capsys)
+        assert time.perf_counter() - start < 1.0
+        assert_refused(status, err, f"the first batch has {samples:,} samples for 12 parameters",
+                       f"at most {limits.MAX_DOCUMENT_SAMPLE_WORK:,} parameter-samples", "train.batch_size", "--format json")
+    assert sorted(os.listdir(workdir)) == ["batch.toml"]
+
+
 def test_even_only_and_matrix_have_a_ceiling(workdir: Path, capsys) -> None:
     (workdir / "huge.toml").write_text(wide_spec(500))  # 2,500 parameters
     for extra in (["--only", "w1"], ["--style", "matrix"]):
@@ -424,7 +443,7 @@ def test_even_only_and_matrix_have_a_ceiling(workdir: Path, capsys) -> None:
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        (one_neuron("identity", "1e300", 0, "1e300", "0.5", loss="mse"), ["the loss is infinite at step 1", "train.lr"]),
+        (one_neuron("identity", "1e300", 0, "1e300", "0.5", loss="mse"), ["the numbers overflow float64", "train.lr"]),
         (one_neuron("identity", "1", 0, "1", "0.5", loss="mse", steps=40, lr="1e200"), ["overflow", "train.lr"]),
         (one_neuron("identity", "2", "0", 1, "0.5", loss="bce"), ["bce loss needs outputs from 0 to 1", "nn.BCELoss",
                                                                     "use a sigmoid output layer"]),

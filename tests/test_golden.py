@@ -7,13 +7,14 @@ same Python API a user calls (derive.api.Document).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES, OUTPUT, require_pdflatex, require_torch, run_derive
+from conftest import EXAMPLES, FIXTURES, OUTPUT, rendered, require_pdflatex, require_torch, run_python
 from derive.api import Document, load
 from derive.files import write_atomic
 from derive.options import Options
@@ -32,7 +33,7 @@ def check(path: Path, expected: bytes, update_golden: bool) -> None:
 
 @pytest.mark.parametrize("example, kind, extension", TEXT_OUTPUTS)
 def test_text_output_is_current(example: str, kind: str, extension: str, update_golden: bool) -> None:
-    check(OUTPUT / f"{example}.{extension}", Document(load(example), Options(format=kind)).render(), update_golden)
+    check(OUTPUT / f"{example}.{extension}", rendered(example, kind).encode(), update_golden)
 
 
 @pytest.mark.parametrize("example", PDF_OUTPUTS)
@@ -85,12 +86,18 @@ def without_float64_noise(text: bytes) -> bytes:
 def test_a_render_does_not_depend_on_earlier_renders_in_the_process(tmp_path: Path) -> None:
     """Caches (number formats, derivatives, catalogues) must not leak one document's values into another.
 
-    Every example is rendered here, after all the others and whatever ran before, and compared with a
-    fresh process for each.
+    Every example is rendered here, after all the others and whatever ran before, and compared with
+    fresh processes that render them in the opposite order (two processes, half the examples each).
     """
-    in_process = {name: Document(load(name)).render() for name in EXAMPLES}
+    in_process = {name: rendered(name) for name in EXAMPLES}
+    halves = [list(reversed(EXAMPLES))[0::2], list(reversed(EXAMPLES))[1::2]]
+    code = "import json, sys\nfrom derive.api import derive\nprint(json.dumps({n: derive(n).markdown() for n in %r}))"
     with ThreadPoolExecutor(2) as pool:
-        fresh = dict(zip(EXAMPLES, pool.map(lambda name: run_derive([name, "-o", "-"], tmp_path), EXAMPLES)))
+        runs = list(pool.map(lambda names: run_python(code % (names,), tmp_path), halves))
+    fresh = {}
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        fresh.update(json.loads(run.stdout))
+    assert sorted(fresh) == sorted(EXAMPLES)
     for name in EXAMPLES:
-        assert fresh[name].returncode == 0, fresh[name].stderr
-        assert in_process[name] == fresh[name].stdout, name
+        assert in_process[name] == fresh[name], name

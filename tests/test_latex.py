@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    EXAMPLES, ROOT, files_in, one_neuron, random_network, require_pdflatex, require_pdftotext, run_cli, with_data,
+    EXAMPLES, ROOT, files_in, one_neuron, random_network, rendered, require_pdflatex, require_pdftotext, run_cli,
+    seed_with_batch, with_data,
 )
-from derive.api import Document, load
+from derive import limits
+from derive.api import Document
 from derive.options import Options
 from derive.render.pdf import compile_pdf
 from derive.spec import load_spec, parse_spec
@@ -26,12 +28,13 @@ from derive.spec import load_spec, parse_spec
 WORKERS = 2  # pdflatex runs are independent processes; two at a time on two cores
 
 
-def compile_all(documents: dict) -> dict:
-    """{key: Document} -> {key: (pdf, log)}, compiled two at a time."""
+def compile_all(sources: dict) -> dict:
+    """{key: a function that makes the LaTeX} -> {key: (pdf, log)}: each document compiles (two at a time)
+    while this thread makes the next one's LaTeX."""
     require_pdflatex()
-    latex = {key: document.latex() for key, document in documents.items()}
     with ThreadPoolExecutor(WORKERS) as pool:
-        return dict(zip(latex, pool.map(compile_pdf, latex.values())))
+        futures = {key: pool.submit(compile_pdf, make()) for key, make in sources.items()}
+        return {key: future.result() for key, future in futures.items()}
 
 
 def overfull(log: str) -> list[str]:
@@ -46,7 +49,7 @@ EXAMPLE_CASES = [(name, style, 9) for name in EXAMPLES for style in ("scalar", "
 
 @pytest.fixture(scope="module")
 def example_pdfs() -> dict:
-    return compile_all({case: Document(load(case[0]), Options(style=case[1], precision=case[2])) for case in EXAMPLE_CASES})
+    return compile_all({case: lambda case=case: rendered(case[0], "latex", case[1], case[2]) for case in EXAMPLE_CASES})
 
 
 @pytest.mark.parametrize("case", EXAMPLE_CASES, ids=[f"{n}-{s}-{p}" for n, s, p in EXAMPLE_CASES])
@@ -80,13 +83,16 @@ SHAPES = {
     "matrix form, batch of 4 (numbers)": lambda tmp: Document(wide_batch([2, 3, 2], 4), Options(style="matrix")),
     "matrix form, batch of 5 (shapes)": lambda tmp: Document(wide_batch([2, 3, 2], 5), Options(style="matrix")),
     "a spec loaded by a long path": lambda tmp: Document(long_path_spec(tmp)),
+    # the largest first batch a document takes: 1,000 samples of the seed's 12 parameters, some 400 pages
+    "the seed with the largest batch the limits accept": lambda tmp: Document(parse_spec(
+        seed_with_batch(limits.MAX_DOCUMENT_SAMPLE_WORK // 12), "batch.toml", "batch")),
 }
 
 
 @pytest.fixture(scope="module")
 def shape_pdfs(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("shapes")
-    return compile_all({name: make(folder) for name, make in SHAPES.items()})
+    return compile_all({name: lambda make=make: make(folder).latex() for name, make in SHAPES.items()})
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
@@ -146,7 +152,7 @@ def with_title(title: str):
 
 @pytest.fixture(scope="module")
 def title_pdfs() -> dict:
-    return compile_all({key: Document(with_title(title)) for key, title in TITLES.items()})
+    return compile_all({key: lambda title=title: Document(with_title(title)).latex() for key, title in TITLES.items()})
 
 
 def pdf_title(pdf: bytes) -> str:

@@ -27,10 +27,9 @@ from hypothesis import strategies as st
 
 import derive
 from derive.components import ACTIVATIONS, LOSSES, OPTIMIZERS
+from conftest import EXAMPLES, rendered
 from latex_arithmetic import Report, Row, check_document, check_row
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-EXAMPLES = sorted(path.stem for path in EXAMPLES_DIR.glob("*.toml"))
 
 
 def markdown_of(spec: Any, style: str = "scalar", precision: int = 9) -> str:
@@ -134,11 +133,10 @@ CONFIGURATIONS = [("scalar", 9), ("matrix", 9), ("scalar", 4), ("matrix", 4)]
 @pytest.mark.parametrize("style,precision", CONFIGURATIONS)
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_every_numbers_row_of_an_example_adds_up(example: str, style: str, precision: int) -> None:
-    spec = EXAMPLES_DIR / f"{example}.toml"
-    markdown = markdown_of(spec, style, precision)
+    markdown = rendered(example, "markdown", style, precision)
     report = check_document(markdown)
     assert f"rounded to {precision} decimal places" in markdown
-    network = derive.load(spec)
+    network = derive.load(example)
     # Scalar style shows every trained parameter's update with its numbers; matrix style at least
     # each layer's net input, error signal and weight gradient.
     floor = trained_parameters(network) if style == "scalar" else 3 * len(network.layers)
@@ -146,13 +144,13 @@ def test_every_numbers_row_of_an_example_adds_up(example: str, style: str, preci
 
 
 def test_the_examples_check_many_rows() -> None:
-    counts = {name: len(check_document(markdown_of(EXAMPLES_DIR / f"{name}.toml")).checks) for name in EXAMPLES}
+    counts = {name: len(check_document(rendered(name)).checks) for name in EXAMPLES}
     assert sum(counts.values()) >= 700, counts
     assert all(count >= 10 for count in counts.values()), counts
 
 
 def test_a_matrix_of_rounded_values_follows_approx() -> None:
-    assert_adds_up(check_document(markdown_of("mazur", "matrix")), 1)
+    assert_adds_up(check_document(rendered("mazur", "markdown", "matrix")), 1)
 
 
 # Bugs the checks found, each with the smallest spec that shows it.
@@ -327,7 +325,7 @@ def spec_texts(draw: st.DrawFn) -> str:
     return "\n\n".join(tables) + "\n"
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=spec_texts(), style=st.sampled_from(["scalar", "matrix"]), precision=st.sampled_from([15, 9, 6, 4, 2]))
 def test_every_numbers_row_of_a_random_network_adds_up(spec: str, style: str, precision: int) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -19,12 +19,14 @@ import pytest
 from conftest import (
     FIXTURES, cli_json, load_fixture, require_numpy, require_shared_seed, require_torch, run_cli, section, torch_loss,
 )
+from derive.components import ACTIVATIONS
 from derive.errors import SpecError
 
 torch = require_torch()
 np = require_numpy()
 
-from derive.spec.torch_module import layers_from_module, layers_from_module_path, read_module_path, shortest_decimal  # noqa: E402
+from derive.spec.torch_file import shortest_decimal  # noqa: E402
+from derive.spec.torch_module import layers_from_module, read_module_path  # noqa: E402
 
 SEED_COPY = FIXTURES / "seed" / "seed_net.py"  # the seed script, byte for byte
 SEED = f"{SEED_COPY}:Net"
@@ -95,14 +97,14 @@ def test_the_fixture_copy_of_the_seed_script_is_the_seed_script() -> None:
 
 
 def test_the_seed_script_reads_as_the_seeds_decimals() -> None:
-    layers, dtypes = read_module_path(str(require_shared_seed()), "Net")
-    assert described(layers) == SEED_LAYERS and dtypes == ("float32",)
+    layers, dtypes, names = read_module_path(str(require_shared_seed()), "Net")
+    assert described(layers) == SEED_LAYERS and dtypes == ("float32",) and names == ("linear1", "linear2")
     assert all(layer.bias_kind == "per_neuron" and layer.bias_trained for layer in layers)
 
 
 def test_the_seed_written_again_with_a_sibling_import_and_a_main_block() -> None:
     path_before = list(sys.path)
-    assert described(layers_from_module_path(str(FIXTURES / "seed_again.py"), "SeedAgain")) == SEED_LAYERS
+    assert described(read_module_path(str(FIXTURES / "seed_again.py"), "SeedAgain").layers) == SEED_LAYERS
     assert sys.path == path_before
 
 
@@ -130,7 +132,7 @@ def linears_in_call_order(module, width: int) -> list:
 
 @pytest.mark.parametrize("file, name, expected", SUPPORTED, ids=[name for _, name, _ in SUPPORTED])
 def test_a_fixture_modules_structure_and_weights(file: str, name: str, expected: list) -> None:
-    layers = layers_from_module_path(str(FIXTURES / file), name)
+    layers = read_module_path(str(FIXTURES / file), name).layers
     assert [(l.activation.name, l.out_features, l.in_features, l.bias_kind, getattr(l.activation, "negative_slope", None))
             for l in layers] == expected
     module = load_fixture(file, name)
@@ -168,21 +170,27 @@ F = torch.nn.functional
 
 
 @pytest.mark.parametrize(
-    "apply, activation, slope",
+    "apply, activation, settings",
     [
-        (torch.nn.Sigmoid(), "sigmoid", None), (torch.nn.Tanh(), "tanh", None), (torch.nn.ReLU(inplace=True), "relu", None),
-        (torch.nn.LeakyReLU(), "leaky_relu", Fraction(1, 100)), (torch.nn.Identity(), "identity", None),
-        (torch.relu, "relu", None), (F.sigmoid, "sigmoid", None), (F.tanh, "tanh", None),
-        (lambda x: F.leaky_relu(x), "leaky_relu", Fraction(1, 100)), (lambda x: F.leaky_relu(x, 0.3), "leaky_relu", Fraction(3, 10)),
-        (lambda x: F.leaky_relu(x, negative_slope=0.25), "leaky_relu", Fraction(1, 4)),
-        (lambda x: x.relu(), "relu", None), (lambda x: x.tanh(), "tanh", None), (lambda x: torch.sigmoid(x), "sigmoid", None),
+        (torch.nn.Sigmoid(), "sigmoid", {}), (torch.nn.Tanh(), "tanh", {}), (torch.nn.ReLU(inplace=True), "relu", {}),
+        (torch.nn.LeakyReLU(), "leaky_relu", {}), (torch.nn.Identity(), "identity", {}),
+        (torch.relu, "relu", {}), (F.sigmoid, "sigmoid", {}), (F.tanh, "tanh", {}),
+        (lambda x: F.leaky_relu(x), "leaky_relu", {}), (lambda x: F.leaky_relu(x, 0.3), "leaky_relu", {"negative_slope": Fraction(3, 10)}),
+        (lambda x: F.leaky_relu(x, negative_slope=0.25), "leaky_relu", {"negative_slope": Fraction(1, 4)}),
+        (lambda x: x.relu(), "relu", {}), (lambda x: x.tanh(), "tanh", {}), (lambda x: torch.sigmoid(x), "sigmoid", {}),
+        (torch.nn.GELU(), "gelu", {}), (torch.nn.GELU(approximate="tanh"), "gelu", {"approximate": "tanh"}),
+        (lambda x: F.gelu(x), "gelu", {}), (lambda x: F.gelu(x, approximate="tanh"), "gelu", {"approximate": "tanh"}),
+        (torch.nn.Softplus(), "softplus", {}),
+        (torch.nn.Softplus(beta=2.0, threshold=5.0), "softplus", {"beta": Fraction(2), "threshold": Fraction(5)}),
+        (lambda x: F.softplus(x, 0.5, 10), "softplus", {"beta": Fraction(1, 2), "threshold": Fraction(10)}),
+        (lambda x: F.softplus(x, beta=3), "softplus", {"beta": Fraction(3)}),
     ],
 )
-def test_every_spelling_of_an_activation(apply, activation: str, slope) -> None:
+def test_every_spelling_of_an_activation(apply, activation: str, settings: dict) -> None:
+    """Each module, function and method a forward may use, with its settings as numbers or strings in the call;
+    the defaults are PyTorch's (LeakyReLU 0.01, GELU's exact form, Softplus beta 1 and threshold 20)."""
     (layer,) = layers_from_module(Spelled(apply))
-    assert layer.activation.name == activation
-    if slope is not None:
-        assert layer.activation.negative_slope == slope
+    assert layer.activation == ACTIVATIONS.make(activation, **settings)
 
 
 def test_a_frozen_weight_is_refused() -> None:
@@ -202,7 +210,8 @@ def test_tracing_errors_name_the_class_when_no_file_is_given() -> None:
 REFUSED = [
     ("unsupported.py", "WithConv", ["unsupported operation `conv (Conv1d)`", "node conv"]),
     ("unsupported.py", "Residual", ["unsupported operation `add`", "residual"]),
-    ("unsupported.py", "WithExp", ["unsupported operation `exp`", "node exp", "derive supports Linear layers with sigmoid, tanh"]),
+    ("unsupported.py", "WithExp", ["unsupported operation `exp`", "node exp",
+                                       "derive supports Linear layers with gelu, identity, leaky_relu, relu, sigmoid, softplus or tanh"]),
     ("unsupported.py", "WithDropout", ["`features.2 (Dropout)`", "dropout"]),
     ("unsupported.py", "TwoActivations", ["two activations in a row", "`tanh`", "`relu`"]),
     ("unsupported.py", "ActivationFirst", ["`sigmoid`", "before any Linear"]),
@@ -241,7 +250,7 @@ def test_a_missing_class_with_nothing_close_lists_the_files_classes(tmp_path) ->
     path = tmp_path / "model.py"
     path.write_text("from torch import nn\n\nclass Net(nn.Module):\n    pass\n")
     with pytest.raises(SpecError, match=r"no class `Zebra`; the file defines `Net`$"):
-        layers_from_module_path(str(path), "Zebra")
+        read_module_path(str(path), "Zebra")
 
 
 @pytest.mark.parametrize(
@@ -254,19 +263,19 @@ def test_a_file_that_fails_to_import_is_named(tmp_path, content: str, expected: 
     path = tmp_path / "model.py"
     path.write_text(content)
     with pytest.raises(SpecError) as caught:
-        layers_from_module_path(str(path), "Net")
+        read_module_path(str(path), "Net")
     assert str(caught.value).startswith(f"{path}: ") and expected in str(caught.value)
     assert str(tmp_path) not in sys.path
 
 
 def test_bad_paths(tmp_path) -> None:
     with pytest.raises(SpecError, match="no such file"):
-        layers_from_module_path(str(tmp_path / "absent.py"), "Net")
+        read_module_path(str(tmp_path / "absent.py"), "Net")
     with pytest.raises(SpecError, match="is a folder"):
-        layers_from_module_path(str(tmp_path), "Net")
+        read_module_path(str(tmp_path), "Net")
     (tmp_path / "model.txt").write_text("")
     with pytest.raises(SpecError, match=r"expected a Python file ending in \.py"):
-        layers_from_module_path(str(tmp_path / "model.txt"), "Net")
+        read_module_path(str(tmp_path / "model.txt"), "Net")
 
 
 # ---------------------------------------------------------------- --from-torch: the seed script gives the built-in mazur
@@ -276,6 +285,17 @@ SEEDS = [
     pytest.param(SEED, id="seed-copy"),
     pytest.param(f"{FIXTURES / 'seed_again.py'}:SeedAgain", id="seed-again"),
 ]
+
+
+def layers_numbered(markdown: str) -> str:
+    """The PyTorch listing with the module's layer names (linear1, 0, model.2) as a spec's: layer1, layer2."""
+    names: dict[str, str] = {}
+
+    def number(match: re.Match) -> str:
+        name = names.setdefault(match.group(1), f"layer{len(names) + 1}")
+        return f"# {name}.{match.group(2)}"
+
+    return re.sub(r"^# (\S+)\.(weight|bias)", number, markdown, flags=re.MULTILINE)
 
 
 def seed_target(target: str) -> str:
@@ -293,7 +313,7 @@ def test_the_seed_script_gives_the_builtin_mazur_json_and_derivation(target: str
     # Only the source named in the introduction and the provenance sentence differ.
     assert PROVENANCE in ours and "(0.15 rather than 0.150000006)" in ours
     normalised = re.sub(r" The starting parameters come from [^\n]*? as exact\.", "", ours.replace(f"`{target}`", "`mazur`"))
-    assert normalised == mazur
+    assert layers_numbered(normalised) == mazur  # and the PyTorch listing names the module's layers
     assert section(ours, "The backward pass") == section(mazur, "The backward pass")
 
 
@@ -311,7 +331,7 @@ def test_the_defaults_are_half_sse_sgd_lr_half_one_step(capsys) -> None:
 
 def test_a_spec_with_a_torch_table_reads_the_module_beside_the_spec(capsys, workdir) -> None:
     # the module path is relative to the spec, not to the current folder
-    assert cli_json([str(FIXTURES / "seed_torch.toml")], capsys) == cli_json(["mazur"], capsys)
+    assert cli_json([str(FIXTURES / "seed_torch.toml"), "--trust-code"], capsys) == cli_json(["mazur"], capsys)
 
 
 # ---------------------------------------------------------------- every fixture against the module's own autograd
@@ -432,7 +452,7 @@ BAD_OPTIONS = [
     (["--from-torch", SEED, "--target", "0.1,2", "--loss", "bce"], "--target (row 1, value 2)", "probability"),
     (["--from-torch", SEED, "--target", "5", "--loss", "cross_entropy"], "--target (row 1)", "class index from 0 to 1"),
     (["--from-torch", SEED, "--loss", "mse2"], "--loss: expected one of", "did you mean 'mse'?"),
-    (["--from-torch", SEED, "--optimizer", "adma"], "--optimizer: expected one of sgd, adam", "did you mean 'adam'?"),
+    (["--from-torch", SEED, "--optimizer", "adma"], "--optimizer: expected one of adam, rmsprop, sgd", "did you mean 'adam'?"),
     (["--from-torch", SEED, "--lr", "0"], "--lr: expected a number greater than 0", "found 0"),
     (["--from-torch", SEED, "--lr", "-1"], "--lr: expected a number greater than 0", "found -1"),
     (["--from-torch", SEED, "--lr", "fast"], "--lr: expected a decimal number", "'fast'"),

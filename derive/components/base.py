@@ -69,8 +69,9 @@ C = TypeVar("C", bound=Component)
 class Registry(Generic[C]):
     """The components of one family by name, in the order they were added."""
 
-    def __init__(self, family: str) -> None:
+    def __init__(self, family: str, plural: str | None = None) -> None:
         self.family = family
+        self.plural = plural or family + "s"  # "losses", where adding an "s" would not do
         self._classes: dict[str, type[C]] = {}
 
     def add(self, cls: type[C]) -> type[C]:
@@ -90,7 +91,7 @@ class Registry(Generic[C]):
         try:
             return self._classes[name]
         except KeyError:
-            raise KeyError(f"no {self.family} named {name!r}; the {self.family}s are {', '.join(self._classes)}") from None
+            raise KeyError(f"no {self.family} named {name!r}; the {self.plural} are {', '.join(self._classes)}") from None
 
     def __iter__(self) -> Iterator[type[C]]:
         return iter(self._classes.values())

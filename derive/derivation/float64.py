@@ -46,7 +46,10 @@ def differences(exact: Quantities, in_float: Quantities) -> dict[str, Difference
         other = in_float.get(key)
         if other is None or not differs(quantity.value, other.value):
             continue
-        upstream = [found[source.id].root for source in _references(quantity, exact) if source.id in found]
+        sources = _references(quantity, exact)
+        if quantity.kind == "after":  # the loss after the update is computed from every updated parameter
+            sources = (exact[key] for key, difference in found.items() if difference.quantity.kind == "new")
+        upstream = [found[source.id].root for source in sources if source.id in found]
         found[key] = Difference(quantity, _as_written(other.value), min(upstream, key=place) if upstream else quantity)
     return found
 

@@ -38,16 +38,24 @@ def forward_section(facts: Facts, sample: int) -> Section:
             equations.append(facts.equation(unit.z, [unit.net], unit.net, sample))
             equations.append(_activation_equation(facts, unit, sample))
         blocks.append(Block((layer_title(facts, index),), (_activation_lead(facts, layer[0]),), tuple(equations)))
-    intro = () if sample else (msg("forward.intro"),)  # said once, for the first sample
+    intro = () if sample else (_forward_rule(facts),)  # said once, for the first sample
     return Section(f"forward-{sample}", sample_title(facts, "forward", sample), intro, tuple(blocks))
+
+
+def _forward_rule(facts: Facts) -> Msg:
+    """The forward pass's rule in symbols: net_j = sum_i w_ji out_i + b_j and out_j = f(net_j)."""
+    d = facts.notation.display
+    i = sp.Symbol("i", integer=True, positive=True)
+    net = sp.Eq(d("net_j"), sp.Add(sp.Sum(sp.Mul(d("w_ji"), d("out_i"), evaluate=False), (i, 1, d("I"))), d("b_j"),
+                                   evaluate=False), evaluate=False)
+    out = sp.Eq(d("out_j"), sp.Function("f")(d("net_j")), evaluate=False)
+    return msg("forward.intro", j=Math(sp.Symbol("j")), f=Math(sp.Symbol("f")), net_rule=Math(net), out_rule=Math(out))
 
 
 def _activation_equation(facts: Facts, unit: Unit, sample: int) -> Equation:
     applied = Applied(unit.activation.name, unit.z)
     written = unit.written
-    if unit.activation.trivial:
-        forms = [applied]
-    elif _written_as_applied(written, unit.z):
+    if unit.activation.trivial or _written_as_applied(written, unit.z):
         forms = [written]
     else:
         forms = [applied, written]

@@ -247,10 +247,11 @@ class Notation:
             net, out = (lambda i: Name("net", i, style="word")), (lambda i: Name("out", i, style="word"))
             return {"E_total": total, "net_j": net("j"), "out_j": out("j"), "out_i": out("i"), "delta_j": Name("delta", "j"),
                     "delta_k": Name("delta", "k"), "w_ji": Name("w", "ji"), "w_kj": Name("w", "kj"), "b_j": Name("b", "j"),
-                    "K": Name("K")}
+                    "K": Name("K"), "I": Name("I"), "p": Name("p")}
         return {"E_total": total, "net_j": Name("z", "j", "(l)"), "out_j": Name("a", "j", "(l)"),
                 "out_i": Name("a", "i", "(l-1)"), "delta_j": Name("delta", "j", "(l)"), "delta_k": Name("delta", "k", "(l+1)"),
-                "w_ji": Name("w", "ji", "(l)"), "w_kj": Name("w", "kj", "(l+1)"), "b_j": Name("b", "j", "(l)"), "K": Name("K")}
+                "w_ji": Name("w", "ji", "(l)"), "w_kj": Name("w", "kj", "(l+1)"), "b_j": Name("b", "j", "(l)"), "K": Name("K"),
+                "I": Name("I"), "p": Name("p")}
 
     def parameter_ids(self) -> dict[str, Parameter]:
         """Every parameter by its ID, in the graph's order."""

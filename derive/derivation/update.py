@@ -6,6 +6,8 @@ from ..engine.arithmetic import Exact, to_float
 from ..text.message import Given, Math, Msg, Plain, Series, Text, Value, msg
 from .facts import Facts
 from .model import Block, Chart, Equation, Section, Table
+from .nodes import Partial
+from .notation import Marked, Name
 from .quantities import trace_steps, update_symbols
 
 CHART_POINTS = 120
@@ -22,8 +24,9 @@ def update_section(facts: Facts) -> Section:
             continue
         symbols = update_symbols(graph, parameter, optimizer)
         for key, rule in optimizer.first_step_rules(symbols):
-            equations.append(facts.equation(symbols[key], [rule], rule, None))
-    blocks = [Block((), (), tuple(equations))] if equations else []
+            # The rule stands in symbols just above, so each line puts this parameter's numbers into it.
+            equations.append(facts.equation(symbols[key], [], rule, None))
+    blocks = [_rule_block(facts), Block((), (), tuple(equations))] if equations else []
     closing: list[Msg] = []
     frozen = [p for p in graph.parameters if not p.trained]
     if frozen:
@@ -31,6 +34,25 @@ def update_section(facts: Facts) -> Section:
     if len(facts.focus) < len(graph.parameters):
         closing.append(msg("update.others"))
     return Section("update", msg("update.title"), optimizer.intro(), tuple(blocks), closing=tuple(closing))
+
+
+def _rule_block(facts: Facts) -> Block:
+    """The optimizer's first step in symbols, once, for a trained parameter p."""
+    notation, graph = facts.notation, facts.graph
+    optimizer = facts.network.train.optimizer
+    p = notation.display("p")
+    written = notation.names[p]
+    symbols = {
+        "param": p,
+        "gradient": Partial(notation.display("E_total"), p),
+        "lr": graph.learning_rate,
+        "new": notation.matrix_display("p_new", Marked(written, "plus")),
+        **{state.key: notation.matrix_display(f"p_{state.key}", Name(state.letter, written, accent=state.accent))
+           for state in optimizer.shown_states()},
+        **graph.hypers,
+    }
+    rules = tuple(Equation(symbols[key], (rule,), None, None, None) for key, rule in optimizer.first_step_rules(symbols))
+    return Block((), (msg("update.rule", parameter=Math(p)),), rules)
 
 
 def summary_section(facts: Facts) -> Section:
@@ -54,12 +76,14 @@ def after_section(facts: Facts) -> Section:
     change = Exact().sub(after, before)  # exactly 0 when the update changes nothing
     key = "after.down" if change < 0 else ("after.up" if change > 0 else "after.same")
     intro = (msg(key, after=Given("E_after", E), before=Given("E")),)
-    notes = ()
+    notes: tuple = ()
     published = facts.network.published
     if published is not None and published.loss_after is not None:
         note = msg("after.published", source=Text(published.source), published=Plain(published.loss_after),
                    exact=Value("E_after", decimals=10))
         notes = (note,)
+    if "E_after" in facts.float64_notes:  # where float64 (PyTorch) gets another loss after the update
+        notes += (facts.float64_notes["E_after"],)
     return Section("after", msg("after.title"), intro, notes=notes)
 
 

@@ -124,7 +124,12 @@ class DerivePrinter(LatexPrinter):
             return True
         if isinstance(parent, sp.Add) and parent.args[0] is expr:
             return True  # a sum's first term: -0.4 - 0.5, as a reader writes it
-        return isinstance(parent, sp.Pow) and parent.exp is expr
+        if isinstance(parent, sp.Pow):  # an exponent, a square root's argument, a lone denominator
+            return parent.exp is expr or parent.exp in (sp.S.Half, -1)
+        if isinstance(parent, sp.Mul) and len(parent.args) == 2:  # a lone numerator over a denominator
+            other = parent.args[1] if parent.args[0] is expr else parent.args[0]
+            return isinstance(other, sp.Pow) and other.exp == -1
+        return False
 
     def _named(self, expr: sp.Basic) -> str:
         written = self.names.get(expr)

@@ -266,6 +266,8 @@ class SpecReader(ValueReader):
             if not isinstance(given, dict):
                 self.fail(path + ("figures",), "a table of quantity IDs and numbers", describe(given))
             figures = [(str(key), self.number(number, path + ("figures", key))) for key, number in given.items()]
+        if loss_after is None and not figures:
+            self.fail(path + ("loss_after",), "loss_after in the [published] table (or a figures table)", "nothing")
         return Published(source, loss_after, tuple(figures))
 
     def title(self, value: Any) -> str:

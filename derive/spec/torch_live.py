@@ -33,8 +33,10 @@ def network_from_module(
     layers = parts.layers
     loss_table = _loss_table(loss)
     train_table = _optimizer_table(optimizer)
+    # An unknown loss name is left to the spec reader, which refuses it with the near miss.
+    loss_class = LOSSES[loss_table["kind"]] if loss_table["kind"] in LOSSES else None
     for key, value in settings.items():
-        owner = loss_table if key in LOSSES[loss_table["kind"]].setting_keys() else train_table
+        owner = loss_table if loss_class is not None and key in loss_class.setting_keys() else train_table
         owner[key] = _plain(value)
     if lr is not None:
         train_table["lr"] = _plain(lr)
@@ -47,7 +49,7 @@ def network_from_module(
         "train": train_table,
     }
     if target is not None:  # None: a loss that reads no targets (sum)
-        doc["data"]["target"] = _values(target, indices=LOSSES[loss_table["kind"]].class_indices)
+        doc["data"]["target"] = _values(target, indices=loss_class is not None and loss_class.class_indices)
     if title is not None:
         doc["title"] = title
     try:

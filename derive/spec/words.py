@@ -68,7 +68,10 @@ def _render(value: Any, budget: int) -> str:
     if isinstance(value, decimal.Decimal):
         return _render_decimal(value)[:budget]
     if isinstance(value, int) and abs(value).bit_length() > 4 * budget:
-        return f"{'-' if value < 0 else ''}a {len(str(abs(value)))}-digit integer"[:budget]
+        return f"{'-' if value < 0 else ''}a {_digits(abs(value))}-digit integer"[:budget]
+    if isinstance(value, Fraction) and max(abs(value.numerator), value.denominator).bit_length() > 4 * budget:
+        return (f"{'-' if value < 0 else ''}a fraction of a {_digits(abs(value.numerator))}-digit integer "
+                f"and a {_digits(value.denominator)}-digit one")[:budget]
     if isinstance(value, (list, dict)):
         items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
         opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
@@ -80,6 +83,12 @@ def _render(value: Any, budget: int) -> str:
             text += _render(item, budget - len(text))
         return (text + closing)[: max(budget, 2)]
     return str(value)[:budget]
+
+
+def _digits(number: int) -> int:
+    """The decimal digits of a positive integer, without str(), which Python refuses beyond 4,300 digits."""
+    estimate = (number.bit_length() * 1233) >> 12  # floor(bits * log10(2)), or one less
+    return estimate + (number >= 10**estimate)
 
 
 def _render_decimal(value: decimal.Decimal) -> str:

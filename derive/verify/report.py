@@ -150,13 +150,18 @@ def verification_section(derivation: Derivation) -> Section:
 
 
 def exact_and_float64(derivation: Derivation) -> list[Difference]:
-    """The shown values of the first step on which the exact derivation and float64 part ways."""
+    """The values of the first step on which the exact derivation and float64 part ways, where a line's note says so."""
     in_float = build_quantities(derivation.network, derivation.training, derivation.graph, derivation.notation, True)
     found = differences(derivation.quantities, in_float)
-    return [difference for difference in found.values() if difference.quantity.symbol is not None]
+    noted = {equation.quantity for section in derivation.sections for block in section.blocks
+             for equation in block.equations if equation.note is not None}
+    return [difference for difference in found.values()
+            if difference.quantity.id in noted or difference.quantity.id == "E_after"]
 
 
 def _symbol_label(derivation: Derivation, quantity: Quantity) -> Msg | Math:
+    if quantity.id == "E_after":
+        return msg("verify.after_update", name=Math(derivation.graph.loss_total))
     if quantity.sample is not None and len(derivation.training.first.batch) > 1:
         return msg("verify.sample", name=Math(quantity.symbol), sample=quantity.sample + 1)
     return Math(quantity.symbol)

@@ -13,7 +13,7 @@ from ...expressions import scaled, subtract
 from ...text.message import Msg
 from ..base import Component, Ops, Registry
 
-LOSSES: Registry["Loss"] = Registry("loss")
+LOSSES: Registry["Loss"] = Registry("loss", "losses")
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,8 @@ class Adam(Optimizer):
         return tuple(state for state in self.states if state.key != "g" or self.weight_decay)
 
     def first_step_rules(self, s: Mapping[str, sp.Expr]) -> list[tuple[str, sp.Expr]]:
-        rules = []
-        direction = s["gradient"]
-        if self.weight_decay:
-            rules.append(("g", sp.Add(s["gradient"], sp.Mul(s["weight_decay"], s["param"], evaluate=False), evaluate=False)))
-            direction = s["g"]
+        rules: list[tuple[str, sp.Expr]] = []
+        direction = self.decayed_rule(s, rules)
         rules.append(("m", sp.Mul(one_minus(s["beta1"]), direction, evaluate=False)))
         rules.append(("v", sp.Mul(one_minus(s["beta2"]), sp.Pow(direction, 2, evaluate=False), evaluate=False)))
         rules.append(("mhat", divided(s["m"], one_minus(sp.Pow(s["beta1"], 1, evaluate=False)))))

@@ -88,6 +88,13 @@ class Optimizer(Component):
         """The optimizer's name and settings, for the network section."""
         raise NotImplementedError
 
+    def decayed_rule(self, s: Mapping[str, sp.Expr], rules: list[tuple[str, sp.Expr]]) -> sp.Expr:
+        """With weight decay, the rule g = gradient + lambda p (added to ``rules``); the gradient the steps use."""
+        if not getattr(self, "weight_decay", 0):
+            return s["gradient"]
+        rules.append(("g", sp.Add(s["gradient"], sp.Mul(s["weight_decay"], s["param"], evaluate=False), evaluate=False)))
+        return s["g"]
+
     def decayed(self, gradient: Any, old: Any, ops: Ops, h: dict[str, Any]) -> Any:
         """The gradient plus weight decay times the parameter, as torch.optim adds it first."""
         decay = h.get("weight_decay")

@@ -109,11 +109,8 @@ class RMSprop(Optimizer):
         return tuple(state for state in self.states if wanted[state.key])
 
     def first_step_rules(self, s: Mapping[str, sp.Expr]) -> list[tuple[str, sp.Expr]]:
-        rules = []
-        g = s["gradient"]
-        if self.weight_decay:
-            rules.append(("g", sp.Add(g, sp.Mul(s["weight_decay"], s["param"], evaluate=False), evaluate=False)))
-            g = s["g"]
+        rules: list[tuple[str, sp.Expr]] = []
+        g = self.decayed_rule(s, rules)
         rules.append(("v", sp.Mul(one_minus(s["alpha"]), sp.Pow(g, 2, evaluate=False), evaluate=False)))
         spread = s["v"]
         if self.centered:

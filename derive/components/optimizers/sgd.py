@@ -57,11 +57,8 @@ class SGD(Optimizer):
         return tuple(state for state in self.states if wanted[state.key])
 
     def first_step_rules(self, s: Mapping[str, sp.Expr]) -> list[tuple[str, sp.Expr]]:
-        rules = []
-        direction = s["gradient"]
-        if self.weight_decay:
-            rules.append(("g", sp.Add(s["gradient"], sp.Mul(s["weight_decay"], s["param"], evaluate=False), evaluate=False)))
-            direction = s["g"]
+        rules: list[tuple[str, sp.Expr]] = []
+        direction = self.decayed_rule(s, rules)
         if self.momentum:
             rules.append(("buf", direction))
             step = sp.Mul(s["lr"], s["buf"], evaluate=False)

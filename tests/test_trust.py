@@ -3,17 +3,16 @@ and a module's prints and odd weights never reach the document."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 import derive
+from conftest import ROOT, SEED_SPEC, assert_refused, require_torch, run_cli
 from derive.cli import main
-from _tools import require_torch
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 MODULE = """\
 import pathlib
@@ -54,56 +53,42 @@ def write_spec(folder: Path, module: str = "models/net.py") -> Path:
     return spec
 
 
-def run(argv: list[str], capsys, cwd: Path, monkeypatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(cwd)
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def assert_refused(status: int, err: str, *words: str) -> None:
-    assert status == 2, err
-    assert "Traceback" not in err and err.count("\n") <= 2, err
-    for word in words:
-        assert word in err, err
-
-
 # ---------------------------------------------------------------- untrusted
 
 
-def test_an_untrusted_torch_spec_runs_nothing_and_writes_nothing(tmp_path, capsys, monkeypatch) -> None:
-    write_spec(tmp_path)
-    plain = tmp_path / "plain.toml"
-    plain.write_text((Path(derive.__file__).parent.parent / "examples" / "mazur.toml").read_text())
+def test_an_untrusted_torch_spec_runs_nothing_and_writes_nothing(workdir, capsys) -> None:
+    write_spec(workdir)
+    plain = workdir / "plain.toml"
+    plain.write_text(SEED_SPEC)
     main([str(plain), "-o", "-"])  # derive's own lazy imports happen here, not in the refusal below
     capsys.readouterr()
     plain.unlink()
     before = set(sys.modules)
-    status, out, err = run(["spec.toml", "-o", "out.md"], capsys, tmp_path, monkeypatch)
+    status, out, err = run_cli(["spec.toml", "-o", "out.md"], capsys)
     assert_refused(status, err, "spec.toml:2", "torch.module", "--trust-code", "models/net.py", "runs")
     assert out == "" and "printed" not in err
-    assert not (tmp_path / "models" / "imported.marker").exists()
+    assert not (workdir / "models" / "imported.marker").exists()
     assert set(sys.modules) - before == set()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "spec.toml"]
+    assert sorted(p.name for p in workdir.iterdir()) == ["models", "spec.toml"]
 
 
-def test_an_untrusted_torch_spec_is_refused_by_the_default_output_too(tmp_path, capsys, monkeypatch) -> None:
-    write_spec(tmp_path)
-    status, _, err = run(["spec.toml"], capsys, tmp_path, monkeypatch)
+def test_an_untrusted_torch_spec_is_refused_by_the_default_output_too(workdir, capsys) -> None:
+    write_spec(workdir)
+    status, _, err = run_cli(["spec.toml"], capsys)
     assert_refused(status, err, "--trust-code")
-    assert not (tmp_path / "output").exists() and not (tmp_path / "models" / "imported.marker").exists()
+    assert not (workdir / "output").exists() and not (workdir / "models" / "imported.marker").exists()
 
 
-def test_the_api_refuses_an_untrusted_torch_spec(tmp_path) -> None:
-    spec = write_spec(tmp_path)
+def test_the_api_refuses_an_untrusted_torch_spec(workdir) -> None:
+    spec = write_spec(workdir)
     with pytest.raises(derive.SpecError, match="--trust-code"):
         derive.load(spec)
     with pytest.raises(derive.SpecError, match="trust_code=True"):
         derive.derive(str(spec))
-    assert not (tmp_path / "models" / "imported.marker").exists()
+    assert not (workdir / "models" / "imported.marker").exists()
 
 
-def test_a_dict_with_a_torch_table_is_refused_too(tmp_path) -> None:
+def test_a_dict_with_a_torch_table_is_refused_too(workdir) -> None:
     with pytest.raises(derive.SpecError, match="--trust-code"):
         derive.load({"torch": {"module": "net.py:Net"}, "data": {"input": [[1, 2]], "target": [[1, 2]]}})
 
@@ -111,31 +96,31 @@ def test_a_dict_with_a_torch_table_is_refused_too(tmp_path) -> None:
 # ---------------------------------------------------------------- trusted
 
 
-def test_trusted_the_module_runs_and_its_prints_go_to_stderr(tmp_path, capsys, monkeypatch) -> None:
+def test_trusted_the_module_runs_and_its_prints_go_to_stderr(workdir, capsys) -> None:
     require_torch()
-    write_spec(tmp_path)
-    status, out, err = run(["spec.toml", "--trust-code", "-o", "-"], capsys, tmp_path, monkeypatch)
+    write_spec(workdir)
+    status, out, err = run_cli(["spec.toml", "--trust-code", "-o", "-"], capsys)
     assert status == 0, err
-    assert (tmp_path / "models" / "imported.marker").exists()
+    assert (workdir / "models" / "imported.marker").exists()
     assert out.startswith("# A step-by-step") and "printed" not in out
     for moment in ("importing", "building", "tracing"):
         assert f"printed while {moment}" in err
     assert "hidden.weight.grad" in out
 
 
-def test_the_api_with_trust_code(tmp_path) -> None:
+def test_the_api_with_trust_code(workdir) -> None:
     require_torch()
-    spec = write_spec(tmp_path)
+    spec = write_spec(workdir)
     network = derive.load(spec, trust_code=True)
     assert network.parameter_names == ("hidden", "out")
     assert derive.derive(spec, trust_code=True).quantities
 
 
-def test_from_torch_is_itself_the_request_to_run_code(tmp_path, capsys, monkeypatch) -> None:
+def test_from_torch_is_itself_the_request_to_run_code(workdir, capsys) -> None:
     require_torch()
-    write_spec(tmp_path)
-    status, out, err = run(["--from-torch", "models/net.py:Net", "--input", "0.05,0.1", "--target", "0.01,0.99",
-                            "-o", "-"], capsys, tmp_path, monkeypatch)
+    write_spec(workdir)
+    status, out, err = run_cli(["--from-torch", "models/net.py:Net", "--input", "0.05,0.1", "--target", "0.01,0.99",
+                            "-o", "-"], capsys)
     assert status == 0, err
     assert out.startswith("# A step-by-step") and "printed" not in out and "printed while tracing" in err
 
@@ -147,26 +132,27 @@ def test_from_torch_is_itself_the_request_to_run_code(tmp_path, capsys, monkeypa
     ("models/link.py", "leads out of it"),
     ("linked/net.py", "leads out of it"),
 ])
-def test_a_trusted_module_must_stay_in_the_spec_folder(module, found, tmp_path, capsys, monkeypatch) -> None:
-    home = tmp_path / "home"
+def test_a_trusted_module_must_stay_in_the_spec_folder(module, found, workdir, capsys, monkeypatch) -> None:
+    home = workdir / "home"
     home.mkdir()
-    elsewhere = tmp_path / "elsewhere"
+    elsewhere = workdir / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "net.py").write_text(MODULE)
     write_spec(home, module.format(absolute=elsewhere / "net.py"))
     (home / "models" / "link.py").symlink_to(elsewhere / "net.py")
     (home / "linked").symlink_to(elsewhere)
-    status, _, err = run(["spec.toml", "--trust-code", "-o", "out.md"], capsys, home, monkeypatch)
+    monkeypatch.chdir(home)
+    status, _, err = run_cli(["spec.toml", "--trust-code", "-o", "out.md"], capsys)
     assert_refused(status, err, "spec.toml:2", "torch.module", "spec's folder", found)
     assert not (elsewhere / "imported.marker").exists() and not (home / "out.md").exists()
 
 
-def test_a_trusted_module_may_use_dot_dot_inside_the_folder(tmp_path, capsys, monkeypatch) -> None:
+def test_a_trusted_module_may_use_dot_dot_inside_the_folder(workdir, capsys) -> None:
     require_torch()
-    write_spec(tmp_path, "models/../models/net.py")
-    status, _, err = run(["spec.toml", "--trust-code", "-o", "out.md"], capsys, tmp_path, monkeypatch)
+    write_spec(workdir, "models/../models/net.py")
+    status, _, err = run_cli(["spec.toml", "--trust-code", "-o", "out.md"], capsys)
     assert status == 0, err
-    assert (tmp_path / "out.md").exists()
+    assert (workdir / "out.md").exists()
 
 
 # ---------------------------------------------------------------- what a module holds
@@ -194,13 +180,12 @@ class Net(nn.Module):
     ("self.layer.weight.data[0, 1] = float('nan')", ("`layer`.weight[0][1]", "finite", "nan")),
     ("self.layer.bias.data[1] = float('-inf')", ("`layer`.bias[1]", "finite", "-inf")),
 ])
-def test_complex_and_non_finite_weights_are_refused(change, words, tmp_path, capsys, monkeypatch) -> None:
+def test_complex_and_non_finite_weights_are_refused(change, words, workdir, capsys) -> None:
     require_torch()
-    (tmp_path / "m.py").write_text(BAD_WEIGHTS.format(change=change))
-    status, out, err = run(["--from-torch", "m.py:Net", "--input", "1,2", "--target", "1,2", "-o", "out.md"],
-                           capsys, tmp_path, monkeypatch)
+    (workdir / "m.py").write_text(BAD_WEIGHTS.format(change=change))
+    status, out, err = run_cli(["--from-torch", "m.py:Net", "--input", "1,2", "--target", "1,2", "-o", "out.md"], capsys)
     assert_refused(status, err, "m.py:Net", *words)
-    assert out == "" and not (tmp_path / "out.md").exists()
+    assert out == "" and not (workdir / "out.md").exists()
 
 
 def test_a_live_module_prints_to_stderr_while_traced(capsys) -> None:
@@ -232,4 +217,3 @@ def test_the_readme_says_which_options_run_code() -> None:
     section = text[text.index("## From PyTorch"):]
     section = section[: section.index("## ", 5)]
     assert "This runs Python code" in section and "--trust-code" in section
-    assert os.path.exists(README)
