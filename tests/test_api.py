@@ -213,7 +213,7 @@ def test_from_torch_names_an_unknown_loss_like_the_spec_reader(seed_module, torc
     """Once a KeyError: the loss name was looked up (for its settings and class indices) before the spec
     reader validated it."""
     with pytest.raises(SpecError, match=r"^<from_torch>: loss\.kind: expected one of bce, cross_entropy, half_sse, huber, "
-                                        r"mse, sse, found 'mae' \(did you mean 'mse'\?\)"):
+                                        r"mse, sse, sum, found 'mae' \(did you mean 'mse'\?\)"):
         from_torch(seed_module, torch.tensor([[0.05, 0.10]]), torch.tensor([[0.01, 0.99]]), loss="mae", **settings)
 
 
