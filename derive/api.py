@@ -91,11 +91,17 @@ class Document:
         values = quantities_of(self.network, self.training, self.options.notation)
         return {key: to_float(value) for key, value in values.items()}
 
-    def markdown(self) -> str:
-        """The derivation as Markdown."""
+    def markdown(self, figures: str | None = None) -> str:
+        """The derivation as Markdown; ``figures`` names the folder (beside the file) whose SVG figures it links."""
         from .render.markdown import render_markdown
 
-        return render_markdown(self.derivation, self.options.precision, self.options.lang)
+        return render_markdown(self.derivation, self.options.precision, self.options.lang, figures)
+
+    def figures(self) -> dict[str, str]:
+        """The SVG figures by file name: network.svg, graph.svg (--style graph), loss.svg (with matplotlib)."""
+        from .render.svg_files import figure_files
+
+        return figure_files(self.derivation, self.options.lang)
 
     def latex(self) -> str:
         """The derivation as a complete LaTeX article."""

@@ -164,15 +164,25 @@ def run(args: argparse.Namespace) -> None:
     path = None
     if args.output != "-":  # refused before the work: a read-only file or the spec itself
         path = output_path(args.output, network.name, EXTENSIONS[args.format], _inputs(args))
-    data = Document(network, options).render()
+    document = Document(network, options)
     if path is None:
-        write_stdout(data)
+        write_stdout(document.render())
         return
+    figures = f"{path.stem}.figures"
+    written = [path]
     try:
+        if args.format == "markdown":  # the SVG figures beside it, in <name>.figures/, which it links
+            data = document.markdown(figures=figures).encode()
+            for name, svg in document.figures().items():
+                written.append(path.parent / figures / name)
+                write_atomic(written[-1], svg.encode())
+        else:
+            data = document.render()
         write_atomic(path, data)
     except OSError as error:
         raise UsageError(f"-o {args.output or path}: cannot write the output: {reason(error)}") from None
-    print(f"derive: wrote {path}", file=sys.stderr)
+    for file in written:
+        print(f"derive: wrote {file}", file=sys.stderr)
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:

@@ -11,7 +11,7 @@ DEFAULT_PRECISION = 9
 MAX_PRECISION = 30
 FORMATS = ("markdown", "latex", "json", "pdf")
 EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf"}
-STYLES = ("scalar", "matrix")
+STYLES = ("scalar", "matrix", "graph")
 NOTATIONS = ("mazur", "indexed")
 
 

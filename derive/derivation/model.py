@@ -103,6 +103,7 @@ class Section:
     notes: tuple[Msg, ...] = ()  # notes after the section, in small print
     chart: Chart | None = None
     figure: bool = False  # the network's drawing goes after the introduction
+    circuit: Any = None  # --style graph: the Circuit whose drawing goes after the introduction
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,11 @@ class Derivation:
     notation: "Notation"
     quantities: "Quantities"
     sections: tuple[Section, ...]
+    extra_names: Mapping[sp.Basic, "Written"] | None = None  # the gates' names of --style graph
 
     @property
     def names(self) -> Mapping[sp.Basic, "Written"]:
         """The display name of every symbol."""
+        if self.extra_names:
+            return {**self.notation.names, **self.extra_names}
         return self.notation.names

@@ -8,6 +8,8 @@ from ..derivation.model import Derivation
 from ..text.catalogue import catalogue
 from .environment import environment
 from .escape import escape_latex, latex_code
+from .circuit_figure import circuit_caption, circuit_layout
+from .drawings import circuit_view
 from .figure import figure_view, layout
 from .prose import Prose
 from .typeset import Typesetter
@@ -21,6 +23,10 @@ def latex_view(derivation: Derivation, precision: int, language: str = "en") -> 
     prose = Prose(words, math, escape_latex, latex_code)
     view = document_view(derivation, prose, "")
     view["figure"] = figure_view(layout(derivation), math, prose)
+    for section, shown in zip(derivation.sections, view["sections"]):
+        if section.circuit is not None:
+            shown["circuit"] = circuit_view(circuit_layout(section.circuit, derivation.graph), derivation.names, math)
+            shown["circuit"]["caption"] = prose.message(circuit_caption(derivation, section.circuit))
     return view
 
 
