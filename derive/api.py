@@ -21,7 +21,7 @@ from . import limits
 from .engine.training import Training, train
 from .errors import DeriveError, UsageError
 from .network import Network
-from .options import Options
+from .options import FORMATS, Options
 
 
 def load(source: Network | str | os.PathLike | Mapping, trust_code: bool = False) -> Network:
@@ -109,6 +109,12 @@ class Document:
 
         return render_latex(self.derivation, self.options.precision, self.options.lang)
 
+    def html(self) -> str:
+        """The derivation as one standalone HTML page (KaTeX from the CDN, or from ``Options.katex``)."""
+        from .render.html import render_html
+
+        return render_html(self.derivation, self.options.precision, self.options.lang, self.options.katex)
+
     def pdf(self) -> bytes:
         """The LaTeX article compiled to PDF (needs pdflatex)."""
         from .render.pdf import render_pdf
@@ -132,8 +138,8 @@ class Document:
     def render(self, format: str | None = None) -> bytes:
         """The document in ``format`` (default: the options' format) as bytes."""
         chosen = format or self.options.format
-        if chosen not in ("markdown", "latex", "json", "pdf"):
-            raise UsageError(f"expected one of markdown, latex, json, pdf, found {chosen!r}")
+        if chosen not in FORMATS:
+            raise UsageError(f"expected one of {', '.join(FORMATS)}, found {chosen!r}")
         if chosen == "pdf":
             return self.pdf()
         return getattr(self, chosen)().encode()
@@ -144,6 +150,27 @@ class Document:
             return self.markdown()
         except DeriveError as error:
             return f"derive: {error}"
+
+    def _repr_latex_(self) -> str:
+        """The LaTeX article, for front ends that take LaTeX (nbconvert to PDF)."""
+        try:
+            return self.latex()
+        except DeriveError as error:
+            return f"derive: {error}"
+
+    def _repr_html_(self) -> str:
+        """A notebook cell's view: the derivation as HTML with its figures inline; the notebook's MathJax sets the math.
+
+        The whole page (``html()``) loads KaTeX itself, which a notebook's sandbox may not allow.
+        """
+        from .render.html import render_html
+
+        try:
+            return render_html(self.derivation, self.options.precision, self.options.lang, fragment=True)
+        except DeriveError as error:
+            import html
+
+            return f"<p>derive: {html.escape(str(error))}</p>"
 
 
 def from_torch(

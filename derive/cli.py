@@ -21,6 +21,8 @@ examples:
   derive                                   the seed network (built-in 'mazur') -> output/mazur.md
   derive --format latex                    a complete LaTeX article -> output/mazur.tex
   derive --format pdf                      the article compiled with pdflatex -> output/mazur.pdf
+  derive --format html                     one web page, math by KaTeX -> output/mazur.html
+  derive cs231n-neuron --style graph       the computational graph, gate by gate, with SVG figures
   derive mazur-classic --precision 9 -o -  the original blog post's version, to stdout
   derive my_net.toml --format json -o my_net.json
   derive my_net.toml --format pdf -o docs/  writes docs/my_net.pdf (the folder must exist)
@@ -72,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--notation", choices=NOTATIONS, help="symbol names (default: mazur for one hidden layer, else indexed)")
     p.add_argument("--only", metavar="IDS", help="derive only these parameters in full, e.g. w5,b_h1 (the rest appear in the summary table)")
     p.add_argument("--style", choices=STYLES, default="scalar", help="scalar chains (default) or the same step in matrix form")
+    p.add_argument("--katex", metavar="DIR", help="HTML: load KaTeX from this local copy (npm install katex) instead of its CDN")
     p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
     p.add_argument(
         "--trust-code", action="store_true",
@@ -159,7 +162,12 @@ def run(args: argparse.Namespace) -> None:
         only=tuple(name.strip() for name in args.only.split(",") if name.strip()) if args.only else (),
         style=args.style,
         verify=args.verify,
+        katex=args.katex,
     )
+    if args.katex is not None:
+        from .render.html import katex_source
+
+        katex_source(args.katex)  # a folder without KaTeX is refused before the work
     network = load_network(args)
     path = None
     if args.output != "-":  # refused before the work: a read-only file or the spec itself

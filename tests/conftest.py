@@ -117,6 +117,15 @@ def require_katex() -> Path:
     return folder
 
 
+def require_browser() -> tuple[str, str]:
+    """Debian's chromium and chromium-driver (for Selenium), and the selenium package; skips without them."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None or importlib.util.find_spec("selenium") is None:
+        missing("chromium, chromium-driver and selenium")
+    return browser, driver
+
+
 SHARED_SEED = ROOT.parent / "shared" / "seed" / "seed_net.py"
 
 

@@ -22,11 +22,11 @@ DELIMITERS = {"markdown": {}, "latex": LATEX_DELIMITERS, "svg": {}, "html": {}}
 
 @lru_cache(maxsize=4)
 def environment(kind: str) -> jinja2.Environment:
-    """The environment for the ``markdown``, ``latex``, ``svg`` or ``html`` templates (the last two escape XML)."""
+    """The environment for the ``markdown``, ``latex``, ``svg`` or ``html`` templates (SVG escapes XML)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(shipped_folder("templates") / kind)),
         undefined=jinja2.StrictUndefined,
-        autoescape=kind in ("svg", "html"),
+        autoescape=kind == "svg",  # HTML is escaped piece by piece as the view prints it
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
