@@ -136,3 +136,24 @@ def test_a_large_network_draws_one_path_and_says_so(tmp_path, capsys) -> None:
 
 def test_graph_style_is_deterministic() -> None:
     assert derive("mazur", style="graph").markdown() == derive("mazur", style="graph").markdown()
+
+
+def test_markdown_written_to_a_file_links_its_svg_figures(tmp_path, capsys) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    from derive.derivation.model import Chart
+    from derive.render.loss_plot import loss_svg
+
+    target = tmp_path / "n.md"
+    status, _out, err = run_cli(["micrograd-neuron", "--style", "graph", "-o", str(target)], capsys)
+    assert status == 0, err
+    links = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", target.read_text(encoding="utf-8"))
+    assert links == ["n.figures/network.svg", "n.figures/graph.svg"]
+    for link in links:
+        root = ElementTree.parse(tmp_path / link).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and float(root.get("width")) > 100
+    graph = (tmp_path / links[1]).read_text(encoding="utf-8")
+    assert ">tanh<" in graph and "0.7071" in graph and "0.5" in graph  # micrograd's o and do/dn
+    chart = Chart((1, 2, 3), (0.5, 0.25, 0.125), False)
+    first = loss_svg(chart, "Loss", "step", "loss")
+    assert first is not None and first == loss_svg(chart, "Loss", "step", "loss") and "<svg" in first
