@@ -157,3 +157,20 @@ def test_markdown_written_to_a_file_links_its_svg_figures(tmp_path, capsys) -> N
     chart = Chart((1, 2, 3), (0.5, 0.25, 0.125), False)
     first = loss_svg(chart, "Loss", "step", "loss")
     assert first is not None and first == loss_svg(chart, "Loss", "step", "loss") and "<svg" in first
+
+
+def test_a_batch_with_relu_and_softmax_cross_entropy_matches_the_chain_of_its_first_sample() -> None:
+    """softmax-classifier: ReLU gates, the softmax cross-entropy as one gate, two samples (the graph is the first's)."""
+    derivation = derive("softmax-classifier", style="graph").derivation
+    graph, q = derivation.graph, derivation.quantities
+    loss = graph.sample_losses[0]
+    circuit = build_circuit(graph, derivation.notation, q, loss)
+    scope = q.scope(0)
+    from derive.derivation.nodes import Partial
+
+    for unit in graph.units():
+        assert abs(circuit.gradients[unit.z] - scope[unit.delta].value) < 1e-40
+        assert abs(circuit.gradients[unit.a] - scope[Partial(loss, unit.a)].value) < 1e-40
+    for parameter in graph.parameters:
+        assert abs(circuit.gradients[parameter.symbol] - scope[Partial(loss, parameter.symbol)].value) < 1e-40
+    assert "The graph is that of the first sample of the batch." in derive("softmax-classifier", style="graph").markdown()
