@@ -130,7 +130,7 @@ class Document:
 
         payload = json_payload(self.network, self.training, quantities_of(self.network, self.training, self.options.notation))
         if self.options.verify:
-            from .verify.report import verification_summary
+            from .verify.compare import verification_summary
 
             payload["verification"] = verification_summary(self.network, self.training)
         return json.dumps(payload, indent=2) + "\n"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES, OUTPUT, rendered, require_pdflatex, require_torch, run_python
-from derive.api import Document, load
+from conftest import EXAMPLES, FIXTURES, OUTPUT, rendered, require_pdflatex, require_torch, run_python, wide_spec
+from derive.api import Document, derive, load
 from derive.files import write_atomic
 from derive.options import Options
 from derive.render.pdf import source_stamp
@@ -89,6 +89,10 @@ def test_a_render_does_not_depend_on_earlier_renders_in_the_process(tmp_path: Pa
     Every example is rendered here, after all the others and whatever ran before, and compared with
     fresh processes that render them in the opposite order (two processes, half the examples each).
     """
+    (tmp_path / "wide.toml").write_text(wide_spec(100))  # a wide network first: it once changed GELU's brackets
+    derive(str(tmp_path / "wide.toml"), only=("w1", "w7", "b_h3")).markdown()
+    for name in EXAMPLES:
+        derive(name, style="matrix", notation="indexed").markdown()
     in_process = {name: rendered(name) for name in EXAMPLES}
     halves = [list(reversed(EXAMPLES))[0::2], list(reversed(EXAMPLES))[1::2]]
     code = "import json, sys\nfrom derive.api import derive\nprint(json.dumps({n: derive(n).markdown() for n in %r}))"

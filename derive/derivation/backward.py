@@ -9,7 +9,7 @@ from .facts import Facts
 from ..expressions import product, scaled, total
 from .forward import sample_title
 from .graph import Parameter, Unit
-from .quantities import path_symbol
+from .tabulate import path_symbol
 from .nodes import Partial
 from .model import Block, Equation, Section, Table
 

@@ -20,7 +20,8 @@ from .matrix import matrix_loss_section, matrix_sections, matrix_update_section
 from .model import Derivation, Section
 from .network_section import network_section
 from .notation import Notation
-from .quantities import Quantities, build_quantities
+from .quantities import Quantities
+from .tabulate import build_quantities
 from .update import after_section, summary_section, trace_section, update_section
 
 
@@ -38,7 +39,7 @@ def derive_document(
     quantities = build_quantities(network, training, graph, naming)
     in_float = build_quantities(network, training, graph, naming, in_float64=True, formulas=False)
     line_notes = notes(quantities, in_float, getattr(network.train.optimizer, "eps", None))
-    line_notes.update(published_notes(network, quantities))
+    line_notes.update(published_notes(network, quantities, in_own_notation(network, training, graph, naming, quantities)))
     chosen = focus(naming, only)
     circuit = None
     if style == "graph":
@@ -72,19 +73,31 @@ def _circuit(graph: Graph, naming: Notation, quantities: Quantities, chosen: fro
     return build_circuit(graph, naming, quantities, loss, start)
 
 
-def published_notes(network: Network, quantities: Quantities) -> dict[str, Msg]:
+def in_own_notation(network: Network, training: Training, graph: Graph, naming: Notation,
+                    quantities: Quantities) -> dict[str, str]:
+    """Each quantity ID in the network's default notation, which a [published] table uses, to its ID in ``naming``."""
+    if network.published is None or not network.published.figures:
+        return {}
+    default = Notation(graph, network.train.optimizer, None)
+    if default.scheme == naming.scheme:
+        return {key: key for key in quantities}
+    # the same quantities in the same order, named by the other notation
+    return dict(zip(build_quantities(network, training, graph, default, formulas=False), quantities))
+
+
+def published_notes(network: Network, quantities: Quantities, own: dict[str, str]) -> dict[str, Msg]:
     """A note at each line whose figure the spec's [published] table gives, with the source and its figure."""
     published = network.published
     if published is None:
         return {}
     found = {}
     for key, figure in published.figures:
-        if key not in quantities:
-            near = difflib.get_close_matches(key, list(quantities), n=1)
+        if key not in own:
+            near = difflib.get_close_matches(key, list(own), n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise SpecError(f"{network.source or network.name}: published.figures: no quantity {key!r}{hint}")
-        found[key] = msg("published.figure", source=Text(published.source), published=Plain(figure),
-                         exact=Value(key, decimals=10))
+        found[own[key]] = msg("published.figure", source=Text(published.source), published=Plain(figure),
+                              exact=Value(own[key], decimals=10))
     return found
 
 

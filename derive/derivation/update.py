@@ -8,7 +8,8 @@ from .facts import Facts
 from .model import Block, Chart, Equation, Section, Table
 from .nodes import Partial
 from .notation import Marked, Name
-from .quantities import trace_steps, update_symbols
+from .quantities import trace_steps
+from .tabulate import update_symbols
 
 CHART_POINTS = 120
 

@@ -13,7 +13,7 @@ from ..derivation.model import Derivation
 from ..errors import RenderError, ToolMissingError
 from .latex import latex_text, latex_view
 
-PDFLATEX_RUNS = 2  # the second run settles longtable widths
+PDFLATEX_RUNS = 3  # at most: a run after the first only when the log asks for it (longtable widths)
 
 
 SOURCE_STAMP = "derive-latex-sha256:"
@@ -62,10 +62,10 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
                     f"pdflatex ({pdflatex}) could not be run: {error.strerror or error}; "
                     "reinstall TeX Live or use --format latex"
                 ) from None
-            if completed.returncode != 0:
+            log_path = Path(scratch) / "document.log"
+            log = log_path.read_text(encoding="latin-1", errors="replace") if log_path.exists() else ""
+            if completed.returncode != 0 or "Rerun" not in log:
                 break
-        log_path = Path(scratch) / "document.log"
-        log = log_path.read_text(encoding="latin-1", errors="replace") if log_path.exists() else ""
         if completed.returncode != 0 or not (Path(scratch) / "document.pdf").exists():
             errors = [line for line in log.splitlines() if line.startswith("!")][:3]
             if not errors:  # no log: pdflatex itself failed; its last words say why

@@ -117,17 +117,17 @@ class DerivePrinter(LatexPrinter):
     def _stands_alone(self, expr: sp.Basic) -> bool:
         """Whether a value needs no parentheses where it is printed: alone, in a matrix, as a
         function's argument (tanh(-0.1), not tanh((-0.1))), as an exponent (e^{-0.14}) or first in a sum."""
-        if expr is self._root or self._matrix_depth > 0:
+        if expr == self._root or self._matrix_depth > 0:
             return True
         parent = self._enclosing[-2] if len(self._enclosing) > 1 else None
         if isinstance(parent, sp.core.function.Application) and not isinstance(parent, sp.Pow):
             return True
-        if isinstance(parent, sp.Add) and parent.args[0] is expr:
+        if isinstance(parent, sp.Add) and parent.args[0] == expr:
             return True  # a sum's first term: -0.4 - 0.5, as a reader writes it
         if isinstance(parent, sp.Pow):  # an exponent, a square root's argument, a lone denominator
-            return parent.exp is expr or parent.exp in (sp.S.Half, -1)
+            return parent.exp == expr or parent.exp in (sp.S.Half, -1)
         if isinstance(parent, sp.Mul) and len(parent.args) == 2:  # a lone numerator over a denominator
-            other = parent.args[1] if parent.args[0] is expr else parent.args[0]
+            other = parent.args[1] if parent.args[0] == expr else parent.args[0]
             return isinstance(other, sp.Pow) and other.exp == -1
         return False
 
@@ -194,7 +194,7 @@ class DerivePrinter(LatexPrinter):
 
     def _print_QuantityRef(self, expr: QuantityRef) -> str:
         value = self.quantities[expr.quantity].value
-        return self.number(value, standalone=expr is self._root or self._matrix_depth > 0)
+        return self.number(value, standalone=expr == self._root or self._matrix_depth > 0)
 
     def _print_Transposed(self, expr: Transposed) -> str:
         inner = expr.args[0]
