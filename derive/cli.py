@@ -10,6 +10,7 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from . import __version__
 from .errors import DeriveError, UsageError
@@ -153,7 +154,7 @@ def describe(spec: str) -> str:
 def run(args: argparse.Namespace) -> None:
     """Load the network, derive it, render it and write it."""
     from .api import Document
-    from .files import output_path, reason, write_atomic, write_stdout
+    from .files import output_path, write_stdout
 
     options = Options(
         format=args.format,
@@ -176,21 +177,35 @@ def run(args: argparse.Namespace) -> None:
     if path is None:
         write_stdout(document.render())
         return
-    figures = f"{path.stem}.figures"
-    written = [path]
-    try:
-        if args.format == "markdown":  # the SVG figures beside it, in <name>.figures/, which it links
-            data = document.markdown(figures=figures).encode()
-            for name, svg in document.figures().items():
-                written.append(path.parent / figures / name)
-                write_atomic(written[-1], svg.encode())
-        else:
-            data = document.render()
-        write_atomic(path, data)
-    except OSError as error:
-        raise UsageError(f"-o {args.output or path}: cannot write the output: {reason(error)}") from None
-    for file in written:
+    figures: dict[Path, bytes] = {}
+    if args.format == "markdown":  # the SVG figures beside it, in <name>.figures/, which it links
+        folder = f"{path.stem}.figures"
+        data = document.markdown(figures=folder).encode()
+        figures = {path.parent / folder / name: svg.encode() for name, svg in document.figures().items()}
+    else:
+        data = document.render()
+    write_files({**figures, path: data}, args.output or str(path))
+    for file in [path, *figures]:
         print(f"derive: wrote {file}", file=sys.stderr)
+
+
+def write_files(files: dict[Path, bytes], shown: str) -> None:
+    """Write every file, each atomically; when one fails, the files this run created are taken back."""
+    from .files import reason, write_atomic
+
+    created: list[Path] = []
+    try:
+        for file, data in files.items():
+            new = not os.path.lexists(file)
+            write_atomic(file, data)
+            if new:
+                created.append(file)
+    except BaseException as error:
+        for file in created:
+            file.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise UsageError(f"-o {shown}: cannot write the output: {reason(error)}") from None
+        raise
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:

@@ -30,6 +30,7 @@ def graph_forward_section(facts: Facts, circuit: Circuit) -> Section:
 def graph_backward_section(facts: Facts, circuit: Circuit) -> Section:
     """From the loss back, gate by gate; a value read by several gates sums their gradients."""
     graph, E = facts.graph, circuit.loss
+    frozen = {p.symbol for p in graph.parameters if not p.trained}
     blocks: list[Block] = []
     for unit in sorted(circuit.units, key=lambda u: (-u.layer, u.index)):
         equations: list[Equation] = []
@@ -45,11 +46,13 @@ def graph_backward_section(facts: Facts, circuit: Circuit) -> Section:
             for symbol, local in zip(gate.inputs, gate.locals_):
                 if symbol in graph.previous_activations(unit.layer) or _shared(facts, symbol):
                     continue  # a value several gates read: its sum comes with the branch
+                if symbol in frozen:
+                    continue  # training keeps it fixed: no gradient is needed
                 step = sp.Mul(Partial(E, gate.output), local, evaluate=False)
                 equations.append(facts.equation(Partial(E, symbol), [step], step, 0))
         blocks.append(Block((msg("graph.neuron", neuron=Math(facts.notation.unit_name(unit))),), lead, tuple(equations)))
     sums = [_branch_equation(facts, circuit, x, graph.layers[0]) for x in graph.inputs]
-    sums += [_bias_sum(facts, circuit, parameter) for parameter in _shared_biases(facts)]
+    sums += [_bias_sum(facts, circuit, parameter) for parameter in _shared_biases(facts) if parameter.trained]
     blocks.append(Block((msg("graph.inputs_title"),), (msg("graph.inputs_lead"),), tuple(sums)))
     intro = (msg("graph.backward_intro"), msg("graph.patterns"))
     return Section("graph-backward", msg("graph.backward_title"), intro, tuple(blocks))
