@@ -16,12 +16,14 @@ from . import __version__
 from .errors import DeriveError, UsageError
 from .network import Network
 from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
+from .text.catalogue import languages
 
 EXAMPLES = """\
 examples:
   derive                                   the seed network (built-in 'mazur') -> output/mazur.md
   derive --format latex                    a complete LaTeX article -> output/mazur.tex
   derive --format pdf                      the article compiled with pdflatex -> output/mazur.pdf
+  derive --lang zh --format pdf            in Chinese, compiled with xelatex -> output/mazur.zh.pdf
   derive --format html                     one web page, math by KaTeX -> output/mazur.html
   derive cs231n-neuron --style graph       the computational graph, gate by gate, with SVG figures
   derive mazur-classic --precision 9 -o -  the original blog post's version, to stdout
@@ -75,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--notation", choices=NOTATIONS, help="symbol names (default: mazur for one hidden layer, else indexed)")
     p.add_argument("--only", metavar="IDS", help="derive only these parameters in full, e.g. w5,b_h1 (the rest appear in the summary table)")
     p.add_argument("--style", choices=STYLES, default="scalar", help="scalar chains (default) or the same step in matrix form")
+    p.add_argument(
+        "--lang", default="en", metavar="LANG",
+        help=f"the document's language: {', '.join(languages())} (default: en; zh writes output/<name>.zh.<ext>)",
+    )
     p.add_argument("--katex", metavar="DIR", help="HTML: load KaTeX from this local copy (npm install katex) instead of its CDN")
     p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
     p.add_argument(
@@ -148,6 +154,8 @@ def describe(spec: str) -> str:
         title = tomllib.loads(spec).get("title", "")
     except tomllib.TOMLDecodeError:
         return ""
+    if isinstance(title, dict):  # titles by language
+        title = title.get("en", "")
     return title if isinstance(title, str) else ""
 
 
@@ -163,6 +171,7 @@ def run(args: argparse.Namespace) -> None:
         only=tuple(name.strip() for name in args.only.split(",") if name.strip()) if args.only else (),
         style=args.style,
         verify=args.verify,
+        lang=args.lang,
         katex=args.katex,
     )
     if args.katex is not None:
@@ -172,7 +181,7 @@ def run(args: argparse.Namespace) -> None:
     network = load_network(args)
     path = None
     if args.output != "-":  # refused before the work: a read-only file or the spec itself
-        path = output_path(args.output, network.name, EXTENSIONS[args.format], _inputs(args))
+        path = output_path(args.output, default_stem(network.name, options.lang), EXTENSIONS[args.format], _inputs(args))
     document = Document(network, options)
     if path is None:
         write_stdout(document.render())
@@ -206,6 +215,11 @@ def write_files(files: dict[Path, bytes], shown: str) -> None:
         if isinstance(error, OSError):
             raise UsageError(f"-o {shown}: cannot write the output: {reason(error)}") from None
         raise
+
+
+def default_stem(name: str, lang: str) -> str:
+    """The default output file's name without its extension: mazur, or mazur.zh in another language than English."""
+    return name if lang == "en" else f"{name}.{lang}"
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:

@@ -59,13 +59,13 @@ MAX_DOCUMENT_PARAMETERS = 2000
 every parameter (about 10 Markdown lines each) and building it costs about 6 ms per parameter,
 so 2000 parameters give some 20,000 lines in about 15 s. Larger networks: --format json."""
 
-MAX_DOCUMENT_SAMPLE_WORK = 12_000
+MAX_DOCUMENT_SAMPLE_WORK = 2_400
 """Most parameter-samples (parameters x samples of the first batch) in a Markdown, LaTeX or PDF
-document: its loss section has a line per sample and its batch tables a row per sample and
-neuron. The seed's 12 parameters with a batch of 1,000 (415 pages) and 4 layers of width 16
-(1,088 parameters) with 11 samples are the largest; each builds in about 6 s and its PDF
-in under 30 s. A batch of 5,000 took 2 minutes and 2,385 pages. Larger batches: train.batch_size
-derives a smaller first mini-batch, --format json gives every number."""
+document: its data table and loss section have a line per sample and its batch tables a row per
+sample and neuron, so a document's length grows with both. The seed's 12 parameters with a batch
+of 200 (35 pages, its PDF in about 6 s) and 4 layers of width 16 (1,088 parameters) with 2 samples
+are the largest. A batch of 1,000 gave 415 pages, which nobody prints, and its PDF took a minute.
+Larger batches: train.batch_size derives a smaller first mini-batch, --format json gives every number."""
 
 DOCUMENT_FORMATS = ("markdown", "latex", "pdf")
 
@@ -106,12 +106,6 @@ def check_document_size(network: Network, options: Any) -> None:
     total = network.parameter_count
     where = network.source or network.name
     samples = len(network.batches()[0])
-    if total * samples > MAX_DOCUMENT_SAMPLE_WORK:
-        raise UsageError(
-            f"{where}: the first batch has {samples:,} samples for {total:,} parameters; a document "
-            f"derives at most {MAX_DOCUMENT_SAMPLE_WORK:,} parameter-samples (derive/limits.py).\n"
-            "Set train.batch_size to derive a smaller first mini-batch, or use --format json for every number."
-        )
     if options.style == "matrix" or options.only:
         if total > MAX_DOCUMENT_PARAMETERS:
             raise UsageError(
@@ -120,6 +114,7 @@ def check_document_size(network: Network, options: Any) -> None:
                 "Use --format json for every number."
             )
         if options.style == "matrix":
+            _check_sample_work(where, total, samples)
             return
     derived = len(set(options.only)) if options.only else total
     if derived > MAX_DERIVED_PARAMETERS:
@@ -133,6 +128,17 @@ def check_document_size(network: Network, options: Any) -> None:
         raise UsageError(
             f"{where}: {what} {derived:,} parameters; a document derives at most "
             f"{MAX_DERIVED_PARAMETERS:,} in full (derive/limits.py).\n{advice}"
+        )
+    _check_sample_work(where, total, samples)
+
+
+def _check_sample_work(where: str, total: int, samples: int) -> None:
+    # after the parameter limits, whose messages say more when a single sample is already too much
+    if total * samples > MAX_DOCUMENT_SAMPLE_WORK:
+        raise UsageError(
+            f"{where}: the first batch has {samples:,} samples for {total:,} parameters; a document "
+            f"derives at most {MAX_DOCUMENT_SAMPLE_WORK:,} parameter-samples (derive/limits.py).\n"
+            "Set train.batch_size to derive a smaller first mini-batch, or use --format json for every number."
         )
 
 

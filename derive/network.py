@@ -85,7 +85,7 @@ class Published:
 
     source: str
     loss_after: Fraction | None = None
-    figures: tuple[tuple[str, Fraction], ...] = ()  # other figures by quantity ID (dE_dout_h1_via_o2)
+    figures: tuple[tuple[str, Fraction], ...] = ()  # other figures by quantity ID (dE_o2_dout_h1)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ class Network:
     data: Data
     loss: Loss = field(default_factory=HalfSSE)
     train: Train = field(default_factory=Train)
-    title: str = "A step-by-step backpropagation example"
+    title: str = ""  # the spec's; none: the catalogue's default title in the document's language
+    titles: tuple[tuple[str, str], ...] = ()  # the spec's title in other languages, by language code
     name: str = "network"
     source: str = ""
     provenance: tuple[str, ...] = ()  # dtypes of the PyTorch tensors the starting numbers came from

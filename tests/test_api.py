@@ -113,7 +113,7 @@ def test_derive_takes_a_network_and_its_options_are_validated_first() -> None:
         (dict(format="docx"), "--format: expected one of markdown, latex, json, pdf, html, found 'docx'"),
         (dict(style="tensor"), "--style: expected one of scalar, matrix, graph, found 'tensor'"),
         (dict(notation="greek"), "--notation: expected one of mazur, indexed, found 'greek'"),
-        (dict(lang="xx"), "--lang: expected one of en, found 'xx'"),
+        (dict(lang="xx"), "--lang: expected one of en, zh, found 'xx'"),
         (dict(precision=-1), "--precision: expected a whole number from 0 to 30, found -1"),
         (dict(precision=31), "--precision: expected a whole number from 0 to 30, found 31"),
         (dict(precision=2.5), "--precision: expected a whole number from 0 to 30, found 2.5"),

@@ -83,7 +83,7 @@ SHAPES = {
     "matrix form, batch of 4 (numbers)": lambda tmp: Document(wide_batch([2, 3, 2], 4), Options(style="matrix")),
     "matrix form, batch of 5 (shapes)": lambda tmp: Document(wide_batch([2, 3, 2], 5), Options(style="matrix")),
     "a spec loaded by a long path": lambda tmp: Document(long_path_spec(tmp)),
-    # the largest first batch a document takes: 1,000 samples of the seed's 12 parameters, some 400 pages
+    # the largest first batch a document takes: 200 samples of the seed's 12 parameters, some 35 pages
     "the seed with the largest batch the limits accept": lambda tmp: Document(parse_spec(
         seed_with_batch(limits.MAX_DOCUMENT_SAMPLE_WORK // 12), "batch.toml", "batch")),
 }

@@ -1,7 +1,9 @@
-"""The wheel ships the templates and the example specs inside the package, and the plain install has no torch."""
+"""The wheel ships every module, the templates, the catalogues and the example specs, runs on its own, and the
+plain install has no torch."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -16,8 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     folder = tmp_path_factory.mktemp("wheel")
+    source = folder / "source"  # a copy without build/ or *.egg-info, whose stale files a wheel would pick up
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache", "output"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(folder), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(folder), str(source)],
         check=True,
         capture_output=True,
     )
@@ -31,6 +36,24 @@ def test_the_wheel_ships_templates_and_examples(wheel: zipfile.ZipFile) -> None:
         assert f"derive/templates/{template.relative_to(ROOT / 'templates').as_posix()}" in names
     for example in (ROOT / "examples").glob("*.toml"):
         assert f"derive/examples/{example.name}" in names
+
+
+def test_the_wheel_ships_every_module_and_runs_unpacked_away_from_the_checkout(wheel: zipfile.ZipFile,
+                                                                                  tmp_path: Path) -> None:
+    names = set(wheel.namelist())
+    for module in (ROOT / "derive").rglob("*.py"):
+        assert module.relative_to(ROOT).as_posix() in names
+    for catalogue in (ROOT / "derive" / "text").glob("*.toml"):
+        assert catalogue.relative_to(ROOT).as_posix() in names
+    wheel.extractall(tmp_path / "site")  # a pure-Python wheel unpacked is an install
+    environment = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}
+    where = subprocess.run([sys.executable, "-c", "import derive; print(derive.__file__)"], cwd=tmp_path,
+                           capture_output=True, text=True, env=environment)
+    assert where.stdout.startswith(str(tmp_path / "site")), where  # the unpacked wheel, not this checkout
+    for arguments in (["mazur"], ["xor-tanh", "--style", "matrix", "--format", "latex"], ["adam-step", "--format", "json"]):
+        run = subprocess.run([sys.executable, "-m", "derive", *arguments, "-o", "-"], cwd=tmp_path, capture_output=True,
+                             text=True, env=environment)
+        assert run.returncode == 0 and run.stdout, run.stderr
 
 
 def test_the_plain_install_does_not_require_torch(wheel: zipfile.ZipFile) -> None:

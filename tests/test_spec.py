@@ -88,7 +88,7 @@ def test_mazur_classic_has_shared_frozen_biases_and_the_posts_figure() -> None:
     assert [layer.bias for layer in network.layers] == [F(7, 20), F(3, 5)]
     assert [layer.bias_kind for layer in network.layers] == ["shared", "shared"]
     assert not any(layer.train_bias or layer.bias_trained for layer in network.layers)
-    assert network.published == Published("Mazur's post", F("0.291027924"), (("dE_dout_h1_via_o2", F("-0.019049119")),))
+    assert network.published == Published("Mazur's post", F("0.291027924"), (("dE_o2_dout_h1", F("-0.019049119")),))
 
 
 GOOD_SPECS = [
@@ -318,6 +318,10 @@ BAD_SPECS = [
      ["a file key naming a CSV file", "no file key"]),
     ("published-without-figure", edit(("steps = 1\n", 'steps = 1\n\n[published]\nsource = "x"\n')),
      "published.loss_after", 25, ["loss_after in the [published] table (or a figures table)", "found nothing"]),
+    ("title-empty-table", edit(('title = "t"', "title = {}")),
+     "title", 1, ["a title, or a table of titles by language code", "found an empty table"]),
+    ("title-language-not-text", edit(('title = "t"', 'title = { en = "x", zh = 5 }')), "title.zh", 1,
+     ["expected a string, found 5"]),
     ("published-key-typo", edit(("steps = 1\n", 'steps = 1\n\n[published]\nsource = "x"\nloss_afte = 0.3\n')),
      "published.loss_afte", 27, ["(did you mean 'loss_after'?)"]),
     ("torch-and-layers", SEED_SPEC + '\n[torch]\nmodule = "net.py:Net"\n', "torch", 25, ["found both"]),
@@ -501,7 +505,7 @@ FILE_PROBLEMS = [
     ("deep-dotted-key-in-inline-table", lambda d: (d / "g.toml").write_text("x = {" + "a." * 20_000 + "b = 1}\n"),
      "g.toml", r"^g.toml:1: expected arrays, tables and dotted keys nested at most"),
     ("dotted-key-in-title", lambda d: (d / "g.toml").write_text("title.a.b = 1\n"), "g.toml",
-     r"^g.toml:1: title: expected a string, found \{a = \{b = 1\}\} \(a table\)"),
+     r"^g.toml:1: title.a: expected a string, found \{b = 1\} \(a table\)"),
 ]
 
 
@@ -696,3 +700,10 @@ def test_odd_values_give_a_network_or_a_spec_error(changes) -> None:
         assert str(error).startswith(("fuzz: ", "x.csv"))
     else:
         assert isinstance(network, Network)
+
+
+def test_a_title_may_come_in_several_languages_and_english_is_the_default() -> None:
+    network = parse_spec(edit(('title = "t"', 'title = { zh = "反向传播", en = "Backpropagation" }')), "t.toml", "t")
+    assert network.title == "Backpropagation" and network.titles == (("en", "Backpropagation"), ("zh", "反向传播"))
+    only_zh = parse_spec(edit(('title = "t"', 'title = { zh = "反向传播" }')), "t.toml", "t")
+    assert only_zh.title == "反向传播"

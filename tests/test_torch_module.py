@@ -17,7 +17,7 @@ from fractions import Fraction
 import pytest
 
 from conftest import (
-    FIXTURES, cli_json, load_fixture, require_numpy, require_shared_seed, require_torch, run_cli, section, torch_loss,
+    FIXTURES, cli_json, load_fixture, require_numpy, require_torch, run_cli, section, torch_loss,
 )
 from derive.components import ACTIVATIONS
 from derive.errors import SpecError
@@ -93,11 +93,13 @@ def described(layers) -> list:
 
 
 def test_the_fixture_copy_of_the_seed_script_is_the_seed_script() -> None:
-    assert SEED_COPY.read_bytes() == require_shared_seed().read_bytes()
+    from conftest import shared_seed
+
+    assert SEED_COPY.read_bytes() == shared_seed().read_bytes()
 
 
 def test_the_seed_script_reads_as_the_seeds_decimals() -> None:
-    layers, dtypes, names = read_module_path(str(require_shared_seed()), "Net")
+    layers, dtypes, names = read_module_path(str(SEED_COPY), "Net")  # the seed's own script, copied
     assert described(layers) == SEED_LAYERS and dtypes == ("float32",) and names == ("linear1", "linear2")
     assert all(layer.bias_kind == "per_neuron" and layer.bias_trained for layer in layers)
 
@@ -281,7 +283,6 @@ def test_bad_paths(tmp_path) -> None:
 # ---------------------------------------------------------------- --from-torch: the seed script gives the built-in mazur
 
 SEEDS = [
-    pytest.param("shared", id="shared-seed"),
     pytest.param(SEED, id="seed-copy"),
     pytest.param(f"{FIXTURES / 'seed_again.py'}:SeedAgain", id="seed-again"),
 ]
@@ -298,14 +299,8 @@ def layers_numbered(markdown: str) -> str:
     return re.sub(r"^# (\S+)\.(weight|bias)", number, markdown, flags=re.MULTILINE)
 
 
-def seed_target(target: str) -> str:
-    """A SEEDS entry as FILE.py:NAME; 'shared' is the script in ../shared/seed (required in CI)."""
-    return f"{require_shared_seed()}:Net" if target == "shared" else target
-
-
 @pytest.mark.parametrize("target", SEEDS)
 def test_the_seed_script_gives_the_builtin_mazur_json_and_derivation(target: str, capsys) -> None:
-    target = seed_target(target)
     assert cli_json(["--from-torch", target] + SEED_COMMAND, capsys) == cli_json(["mazur"], capsys)
     status, ours, err = run_cli(["--from-torch", target] + SEED_COMMAND + ["-o", "-"], capsys)
     assert status == 0, err

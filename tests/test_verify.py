@@ -268,6 +268,15 @@ def test_verify_adds_the_section_to_markdown_and_latex(capsys) -> None:
     assert status == 0 and r"\section{Verification against PyTorch}" in latex
 
 
+@pytest.mark.parametrize("name", ["mazur", "xor-tanh", "float64-relu-kink"])
+def test_verify_names_its_rows_in_the_documents_notation(name: str, capsys) -> None:
+    status, markdown, err = run_cli([name, "--verify", "--notation", "indexed", "-o", "-"], capsys)
+    assert status == 0, err
+    table = section(markdown, "Verification against PyTorch")
+    assert f"All {checked_values(load(name))} values pass" in table
+    assert r"| $z^{(1)}_{1}" in table and r"\mathit{net}" not in table
+
+
 def test_verify_leaves_the_rest_of_the_document_alone(capsys) -> None:
     _, plain, _ = run_cli(["mazur-classic", "-o", "-"], capsys)
     _, verified, _ = run_cli(["mazur-classic", "--verify", "-o", "-"], capsys)

@@ -16,7 +16,6 @@ from .forward import forward_section, loss_section
 from .circuit import Circuit, build_circuit
 from .circuit_section import graph_backward_section, graph_forward_section
 from .graph import Graph, build_graph
-from .matrix import matrix_loss_section, matrix_sections, matrix_update_section
 from .model import Derivation, Section
 from .network_section import network_section
 from .notation import Notation
@@ -50,6 +49,8 @@ def derive_document(
     if circuit is not None:
         sections.extend((graph_forward_section(facts, circuit), loss_section(facts), graph_backward_section(facts, circuit)))
     elif style == "matrix":
+        from .matrix import matrix_loss_section, matrix_sections  # only the matrix form needs it
+
         forward, backward = matrix_sections(facts)
         sections.extend((forward, matrix_loss_section(facts), backward))
     else:
@@ -58,7 +59,12 @@ def derive_document(
         sections.extend(backward_section(facts, s) for s in facts.detailed_samples())
         if facts.batch > 1:
             sections.append(batch_section(facts))
-    sections.append(matrix_update_section(facts) if style == "matrix" else update_section(facts))
+    if style == "matrix":
+        from .matrix import matrix_update_section
+
+        sections.append(matrix_update_section(facts))
+    else:
+        sections.append(update_section(facts))
     sections.append(summary_section(facts))
     sections.append(after_section(facts))
     if network.updates > 1:

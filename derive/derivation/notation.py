@@ -106,7 +106,10 @@ class Notation:
         return "dE_d" + self.ids[unit.a]
 
     def path_id(self, unit: Unit, consumer: Unit) -> str:
-        """dE_dout_h1_via_o1: the part of dE/dout of a hidden unit that flows through one neuron it feeds."""
+        """The part of dE/dout of a hidden unit that flows through one neuron it feeds: dE_o1_dout_h1
+        (dE_o1/dout_h1, as Mazur writes it), or dE_da1_2_via_2_1."""
+        if self.mazur:
+            return f"dE_{self.label(consumer)}_dout_{self.label(unit)}"
         return f"{self.dE_dout_id(unit)}_via_{self.label(consumer)}"
 
     def dout_dnet_id(self, unit: Unit) -> str:

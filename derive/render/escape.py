@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import lru_cache
 
 SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -34,6 +34,16 @@ TEXT_RANGES = (
     (0x1F4, 0x1F5), (0x218, 0x21B), (0x232, 0x233), (0x237, 0x237), (0x2013, 0x2014),
     (0x2018, 0x2019), (0x201C, 0x201D), (0x2022, 0x2022), (0x2026, 0x2026), (0x20AC, 0x20AC),
 )
+# The CJK characters xelatex sets with ctex: those of Chinese, Japanese and Korean text that the
+# Fandol fonts, or WenQuanYi Micro Hei where Fandol lacks them (Hangul, say), have: CJK punctuation,
+# kana, bopomofo, Hangul compatibility jamo and syllables, the unified and compatibility ideographs,
+# full- and half-width forms. Anything else (rare ideographs, conjoining jamo) stays [U+XXXX], so a
+# character no font has shows rather than vanishing.
+CJK_RANGES = (
+    (0x3000, 0x3003), (0x3005, 0x3017), (0x301D, 0x301F), (0x3041, 0x3094), (0x3099, 0x309E),
+    (0x30A1, 0x30F6), (0x30FB, 0x30FE), (0x3105, 0x3129), (0x3131, 0x318E), (0x4E00, 0x9FC3),
+    (0xAC00, 0xD7A3), (0xF900, 0xFA2D), (0xFF01, 0xFF5E), (0xFF61, 0xFF9F), (0xFFE0, 0xFFE6),
+)
 # Greek capitals that look like Latin ones have no LaTeX command of their own.
 GREEK_AS_LATIN = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H", "IOTA": "I", "KAPPA": "K",
                   "MU": "M", "NU": "N", "OMICRON": "O", "RHO": "P", "TAU": "T", "CHI": "X"}
@@ -42,13 +52,22 @@ GREEK_COMMANDS = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "
                   "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
 
 
-def escape_latex(text: str) -> str:
-    """Text that prints exactly as typed in a pdflatex document (and never runs as LaTeX)."""
-    return "".join(_character(c) for c in text)
+def escape_latex(text: str, cjk: bool = False) -> str:
+    """Text that prints exactly as typed in a pdflatex document (and never runs as LaTeX); with ``cjk``,
+    in a xelatex document with ctex, where CJK characters print as themselves."""
+    return "".join(_character(c, cjk) for c in text)
 
 
-@cache
-def _character(c: str) -> str:
+def is_cjk(c: str) -> bool:
+    """True for a character of the CJK blocks that a xelatex document with ctex sets."""
+    code = ord(c)
+    return any(low <= code <= high for low, high in CJK_RANGES)
+
+
+@lru_cache(maxsize=1024)  # bounded: a character maps to the same text in every run
+def _character(c: str, cjk: bool = False) -> str:
+    if cjk and is_cjk(c):
+        return c
     if c in SPECIALS:
         return SPECIALS[c]
     code = ord(c)
@@ -101,7 +120,7 @@ def visible(text: str) -> str:
 _NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: a character maps to the same text in every run
 def _visible(c: str) -> str:
     if c in _NAMED_CONTROLS:
         return _NAMED_CONTROLS[c]
@@ -127,8 +146,9 @@ def markdown_code(text: str) -> str:
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
-def latex_code(text: str) -> str:
-    """Literal text in typewriter type for LaTeX, breakable after / _ - . : so long paths fit the line."""
-    escaped = escape_latex(visible(text))
+def latex_code(text: str, cjk: bool = False) -> str:
+    """Literal text in typewriter type for LaTeX, breakable after / _ - . : so long paths fit the line
+    (``cjk`` as for escape_latex)."""
+    escaped = escape_latex(visible(text), cjk)
     escaped = re.sub(r"(/|\\_|-|\.|:)", lambda match: match.group(1) + r"\allowbreak{}", escaped)
     return r"\texttt{" + escaped + "}"

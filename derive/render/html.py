@@ -52,7 +52,7 @@ def render_html(derivation: Derivation, precision: int, language: str = "en", ka
                 fragment: bool = False) -> str:
     """The derivation as one HTML page; a ``fragment`` (for a notebook cell) has no head and leaves math to MathJax."""
     words = catalogue(language)
-    math = Typesetter(derivation.names, derivation.quantities, precision, {"matrix": words.text("document.matrix")})
+    math = Typesetter(derivation.names, derivation.quantities, precision, words.math_words())
     prose = Prose(words, math, html.escape, html_code, notebook_math if fragment else inline_math)
     view: dict[str, Any] = document_view(derivation, prose, "document.note")
     figures = figure_files(derivation, language)

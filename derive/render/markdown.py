@@ -16,7 +16,7 @@ from .view import document_view
 def render_markdown(derivation: Derivation, precision: int, language: str = "en", figures: str | None = None) -> str:
     """The derivation as a Markdown document; with ``figures`` (a folder beside it) it links the SVG figures there."""
     words = catalogue(language)
-    math = Typesetter(derivation.names, derivation.quantities, precision, {"matrix": words.text("document.matrix")})
+    math = Typesetter(derivation.names, derivation.quantities, precision, words.math_words())
     prose = Prose(words, math, escape_markdown, markdown_code)
     view = document_view(derivation, prose, "document.note")
     if figures is not None:

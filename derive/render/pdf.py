@@ -1,9 +1,10 @@
-"""The PDF: the LaTeX compiled with pdflatex in a scratch folder, reproducibly."""
+"""The PDF: the LaTeX compiled with pdflatex (xelatex for CJK text) in a scratch folder, reproducibly."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,16 +31,31 @@ def render_pdf(derivation: Derivation, precision: int, language: str = "en") -> 
     return compile_pdf(latex_text(view, source_stamp(latex_text(view))))[0]
 
 
+XELATEX = re.compile(r"\\usepackage(\[[^]]*\])?\{ctex\}")
+INSTALL = {
+    "pdflatex": "texlive-latex-base texlive-latex-recommended texlive-pictures",
+    "xelatex": "texlive-xetex texlive-lang-chinese",
+}
+MISSING_CHARACTER = re.compile(r"^Missing character: There is no .*? \(U\+([0-9A-F]+)\)", re.MULTILINE)
+
+
+def engine_of(latex: str) -> str:
+    """The engine a LaTeX source of derive's asks for: xelatex where it loads ctex (CJK text), else pdflatex."""
+    return "xelatex" if XELATEX.search(latex) else "pdflatex"
+
+
 def compile_pdf(latex: str) -> tuple[bytes, str]:
-    """Run pdflatex (no shell escape) in a scratch folder; return the PDF and the log.
+    """Run pdflatex, or xelatex for a source that loads ctex (no shell escape either way), in a scratch
+    folder; return the PDF and the log.
 
     The PDF is reproducible: fixed dates and ID (SOURCE_DATE_EPOCH).
     """
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
+    engine = engine_of(latex)
+    program = shutil.which(engine)
+    if program is None:
         raise ToolMissingError(
-            "pdflatex was not found; install TeX Live (Debian: apt-get install texlive-latex-base "
-            "texlive-latex-recommended texlive-pictures) or use --format latex"
+            f"{engine} was not found; install TeX Live (Debian: apt-get install {INSTALL[engine]}) "
+            "or use --format latex"
         )
     with tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
         source = Path(scratch) / "document.tex"
@@ -48,7 +64,7 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
         for _ in range(PDFLATEX_RUNS):
             try:
                 completed = subprocess.run(
-                    [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
+                    [program, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
                     cwd=scratch,
                     stdin=subprocess.DEVNULL,
                     capture_output=True,
@@ -56,10 +72,10 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
                     timeout=600,
                 )
             except subprocess.TimeoutExpired:
-                raise RenderError("pdflatex did not finish within 600 s; use --format latex") from None
+                raise RenderError(f"{engine} did not finish within 600 s; use --format latex") from None
             except OSError as error:
                 raise ToolMissingError(
-                    f"pdflatex ({pdflatex}) could not be run: {error.strerror or error}; "
+                    f"{engine} ({program}) could not be run: {error.strerror or error}; "
                     "reinstall TeX Live or use --format latex"
                 ) from None
             log_path = Path(scratch) / "document.log"
@@ -68,12 +84,18 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
                 break
         if completed.returncode != 0 or not (Path(scratch) / "document.pdf").exists():
             errors = [line for line in log.splitlines() if line.startswith("!")][:3]
-            if not errors:  # no log: pdflatex itself failed; its last words say why
+            if not errors:  # no log: the engine itself failed; its last words say why
                 said = (completed.stderr or completed.stdout).decode(errors="replace").strip().splitlines()
                 errors = said[-1:]
             raise RenderError(
-                f"pdflatex failed (exit status {completed.returncode}): "
+                f"{engine} failed (exit status {completed.returncode}): "
                 + ("; ".join(errors) or "no message")
                 + "; use --format latex to get the source"
+            )
+        unset = dict.fromkeys(f"{chr(int(code, 16))} (U+{code})" for code in MISSING_CHARACTER.findall(log))
+        if unset:  # xelatex leaves a gap where no font has a character: refuse rather than drop the text
+            raise RenderError(
+                f"no installed font has {', '.join(list(unset)[:5])}; install fonts-wqy-microhei "
+                "(Debian), which xelatex uses for CJK characters that the Fandol fonts lack"
             )
         return (Path(scratch) / "document.pdf").read_bytes(), log

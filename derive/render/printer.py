@@ -224,6 +224,17 @@ class DerivePrinter(LatexPrinter):
         rows, columns = expr.args
         return rf"\left[{rows} \times {columns} \text{{ {self.words.get('matrix', 'matrix')}}}\right]"
 
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        """SymPy's cases, with the document's language's words for "for" and "otherwise"."""
+        when, otherwise = self.words.get("for", "for"), self.words.get("otherwise", "otherwise")
+        rows = []
+        for index, (value, condition) in enumerate(expr.args):
+            if index == len(expr.args) - 1 and condition == sp.true:
+                rows.append(rf"{self._print(value)} & \text{{{otherwise}}}")
+            else:
+                rows.append(rf"{self._print(value)} & \text{{{when}}}\: {self._print(condition)}")
+        return r"\begin{cases} %s \end{cases}" % r" \\".join(rows)
+
     def _print_Operator(self, expr: Operator) -> str:
         return SIGNS[expr.args[0].name]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import Any
+from typing import Any, Mapping
 
 from ..engine.arithmetic import to_float
 from ..engine.training import Training
@@ -152,8 +152,12 @@ def layer_names(network: Network) -> tuple[str, ...]:
     return tuple(f"layer{index}" for index in range(1, len(network.layers) + 1))
 
 
-def pytorch_listing(network: Network, training: Training) -> str:
-    """What printing the output, loss, gradients and updated parameters shows, each under a comment naming it."""
+LISTING_WORDS = {"output": "output", "loss": "loss", "after": "{name} after optimizer.step()"}
+
+
+def pytorch_listing(network: Network, training: Training, words: Mapping[str, str] = LISTING_WORDS) -> str:
+    """What printing the output, loss, gradients and updated parameters shows, each under a comment naming it
+    (``words``: the comments' words in the document's language, as LISTING_WORDS)."""
     step, dtype, names = training.float64, listing_dtype(network), layer_names(network)
     first = step.first
     lines: list[str] = []
@@ -162,17 +166,17 @@ def pytorch_listing(network: Network, training: Training) -> str:
         lines.append(f"# {label}")
         lines.append(tensor_str(_floats(value), dtype))
 
-    add("output", [sample.a[-1] for sample in first.samples])
-    add("loss", first.loss)
+    add(words["output"], [sample.a[-1] for sample in first.samples])
+    add(words["loss"], first.loss)
     for name, layer, grad_weight, grad_bias in zip(names, network.layers, first.grad_weights, first.grad_biases):
         add(f"{name}.weight.grad", grad_weight)
         if layer.bias_trained:
             add(f"{name}.bias.grad", grad_bias)
     after = step.after_first
     for name, layer, weight, bias in zip(names, network.layers, after.weights, after.biases):
-        add(f"{name}.weight after optimizer.step()", weight)
+        add(words["after"].format(name=f"{name}.weight"), weight)
         if layer.bias is not None:
-            add(f"{name}.bias after optimizer.step()", bias)
+            add(words["after"].format(name=f"{name}.bias"), bias)
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         approx=Math(Operator("approx")),
     )
 
-    listing = pytorch_listing(derivation.network, derivation.training)
+    listing = pytorch_listing(derivation.network, derivation.training,
+                              {word: prose.word(f"pytorch.listing_{word}") for word in ("output", "loss", "after")})
 
     def block_view(block: Block) -> dict:
         return {
@@ -52,7 +54,7 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         }
 
     return {
-        "title": prose.escape(network.title),
+        "title": _title(network, prose),
         "about": prose.message(about),
         "sections": [section_view(s) for s in derivation.sections],
         "pytorch": {
@@ -62,12 +64,17 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
                 print=Code("print(t)"), detached=Code("print(t.detach())"),
             )),
             "listing": listing,
-            "columns": 2 if max(len(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
+            "columns": 2 if max(monospace_width(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
         },
     }
 
 
 TWO_COLUMN_LISTING = 44  # the longest line, in characters, that a half-width column of small type holds
+
+
+def monospace_width(line: str) -> int:
+    """The columns a line takes in a monospaced font: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def equation_groups(block: Block, math: Any, prose: Prose) -> list[dict]:
@@ -241,3 +248,9 @@ def chart_view(chart: Chart, prose: Prose) -> dict:
         "x": prose.word(f"chart.{chart.unit}"),
         "y": prose.word("chart.loss"),
     }
+
+
+def _title(network: Any, prose: Prose) -> str:
+    """The spec's title in the document's language, else its title, else the catalogue's default title."""
+    given = dict(network.titles).get(prose.catalogue.language) or network.title
+    return prose.escape(given) if given else prose.message(msg("document.default_title"))

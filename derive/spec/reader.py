@@ -54,7 +54,7 @@ class SpecReader(ValueReader):
 
     def network(self, doc: Any, name: str) -> Network:
         doc = self.table(doc, (), TOP_LEVEL_KEYS)
-        title = {"title": self.title(doc["title"])} if "title" in doc else {}
+        title = self.title(doc["title"]) if "title" in doc else {}
         layers = self.layers(doc)
         loss = self.loss(doc.get("loss", MISSING))
         data = self.data(doc.get("data", MISSING), layers, loss)
@@ -270,5 +270,11 @@ class SpecReader(ValueReader):
             self.fail(path + ("loss_after",), "loss_after in the [published] table (or a figures table)", "nothing")
         return Published(source, loss_after, tuple(figures))
 
-    def title(self, value: Any) -> str:
-        return self.text(value, ("title",), "title")
+    def title(self, value: Any) -> dict[str, Any]:
+        """A title, or a table of titles by language code (title = { en = "...", zh = "..." })."""
+        if not isinstance(value, dict):
+            return {"title": self.text(value, ("title",), "title")}
+        if not value:
+            self.fail(("title",), "a title, or a table of titles by language code", "an empty table")
+        titles = {str(code): self.text(text, ("title", code), "title") for code, text in value.items()}
+        return {"title": titles.get("en", next(iter(titles.values()))), "titles": tuple(sorted(titles.items()))}

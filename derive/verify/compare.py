@@ -94,8 +94,8 @@ class Report:
         return max((abs(to_float(c.difference)) for c in self.checks), default=0.0)
 
 
-def verify(network: Network, training: Training) -> Report:
-    """Run PyTorch on ``network`` and compare; raise VerificationError when a value disagrees."""
+def verify(network: Network, training: Training, notation: str | None = None) -> Report:
+    """Run PyTorch on ``network`` and compare, naming values in ``notation``; raise VerificationError when one disagrees."""
     try:
         import torch
     except ImportError:
@@ -103,7 +103,7 @@ def verify(network: Network, training: Training) -> Report:
     from .reference import torch_run
 
     reference = torch_run(network)
-    report = Report(tuple(_checks(network, training, reference)), torch.__version__)
+    report = Report(tuple(_checks(network, training, reference, notation)), torch.__version__)
     failures = [check for check in report.checks if not check.passed]
     if failures:
         raise VerificationError(_failure_message(failures))
@@ -126,13 +126,13 @@ def verification_summary(network: Network, training: Training) -> dict[str, Any]
 # ---------------------------------------------------------------- what is compared
 
 
-def _checks(network: Network, training: Training, reference: dict[str, Any]) -> list[Check]:
+def _checks(network: Network, training: Training, reference: dict[str, Any], notation: str | None) -> list[Check]:
     in_float = training.float64
     first, step = in_float.first, reference["steps"][0]
     updates = network.updates
     rows = network.data.batch_size
     suffix = (lambda row: f"@{row + 1}") if rows > 1 else (lambda row: "")
-    names, trained = _ids_by_slot(network, training)
+    names, trained = _ids_by_slot(network, training, notation)
     checks: list[Check] = []
     for index, layer in enumerate(network.layers):
         record = step["layers"][index]
@@ -166,13 +166,14 @@ def _checks(network: Network, training: Training, reference: dict[str, Any]) -> 
     return checks
 
 
-def _ids_by_slot(network: Network, training: Training) -> tuple[dict, list[Slot]]:
-    """The default notation's IDs of every unit's net and out and of every parameter, by place; the trained slots in the document's order."""
+def _ids_by_slot(network: Network, training: Training, scheme: str | None) -> tuple[dict, list[Slot]]:
+    """The IDs, in the notation ``scheme`` (by default the network's own), of every unit's net and out and of
+    every parameter, by place; the trained slots in the document's order."""
     from ..derivation.graph import build_graph
     from ..derivation.notation import Notation
 
     graph = build_graph(network, len(training.first.batch))
-    notation = Notation(graph, network.train.optimizer)
+    notation = Notation(graph, network.train.optimizer, scheme)
     names: dict = {}
     for layer in graph.layers:
         for unit in layer:
