@@ -97,12 +97,12 @@ class Network:
     loss: Loss = field(default_factory=HalfSSE)
     train: Train = field(default_factory=Train)
     title: str = ""  # the spec's; none: the catalogue's default title in the document's language
-    titles: tuple[tuple[str, str], ...] = ()  # the spec's title in other languages, by language code
     name: str = "network"
     source: str = ""
     provenance: tuple[str, ...] = ()  # dtypes of the PyTorch tensors the starting numbers came from
     parameter_names: tuple[str, ...] = ()  # each layer's name in its module (linear1, 0, model.2), if one
     published: Published | None = None
+    titles: tuple[tuple[str, str], ...] = ()  # the spec's title in other languages, by language code
 
     @property
     def widths(self) -> tuple[int, ...]:
