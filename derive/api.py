@@ -80,16 +80,26 @@ class Document:
             derivation = dataclasses.replace(
                 derivation, sections=derivation.sections + (verification_section(derivation),)
             )
+        if options.rounding == "carry":
+            from .derivation.carry import carry_derivation
+
+            derivation = carry_derivation(derivation, options.precision)
         return derivation
 
     @cached_property
     def quantities(self) -> dict[str, float]:
         """Every quantity's value by ID (``grad_w5``, ``out_h1@2``), as the float64 nearest the exact value."""
-        from .derivation import quantities_of
         from .engine.arithmetic import to_float
 
-        values = quantities_of(self.network, self.training, self.options.notation)
-        return {key: to_float(value) for key, value in values.items()}
+        return {key: to_float(value) for key, value in self._values().items()}
+
+    def _values(self) -> dict[str, Any]:
+        """Every quantity's value by ID: exact, or as carried by hand under --rounding carry."""
+        if self.options.rounding == "carry":
+            return self.derivation.quantities.values_by_id()
+        from .derivation import quantities_of
+
+        return quantities_of(self.network, self.training, self.options.notation)
 
     def markdown(self, figures: str | None = None) -> str:
         """The derivation as Markdown; ``figures`` names the folder (beside the file) whose SVG figures it links."""
@@ -123,12 +133,13 @@ class Document:
 
     def json(self) -> str:
         """The derive-json/1 text, with every quantity by ID."""
-        from .derivation import quantities_of
         from .render.json import json_payload
 
         import json
 
-        payload = json_payload(self.network, self.training, quantities_of(self.network, self.training, self.options.notation))
+        payload = json_payload(self.network, self.training, self._values())
+        if self.options.rounding == "carry":
+            payload["rounding"] = {"convention": "carry", "decimals": self.options.precision}
         if self.options.verify:
             from .verify.compare import verification_summary
 

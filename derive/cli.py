@@ -8,13 +8,14 @@ import re
 import signal
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
 from .errors import DeriveError, UsageError
 from .network import Network
+from .engine.rounding import ROUNDINGS
 from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
 from .text.catalogue import languages
 
@@ -35,6 +36,10 @@ examples:
 
 built-in examples: mazur (the default), mazur-classic and the others that derive --list names.
 exit status: 0 done, 2 bad input, 1 internal error, 128+N stopped by signal N (130 for Ctrl-C).
+
+subcommands (see derive exercise --help, derive check --help):
+  derive exercise [SPEC] ...               a question sheet with blanks, its answer key, answers.json
+  derive check SPEC ANSWERS.toml ...       mark a student's answers, with error carried forward
 """
 
 DESCRIPTION_CHARACTERS = 100  # past this, a description stops at its first colon: the name of the thing, not its details
@@ -78,6 +83,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--only", metavar="IDS", help="derive only these parameters in full, e.g. w5,b_h1 (the rest appear in the summary table)")
     p.add_argument("--style", choices=STYLES, default="scalar", help="scalar chains (default) or the same step in matrix form")
     p.add_argument(
+        "--rounding", choices=ROUNDINGS, default="exact",
+        help="exact (default): compute from unrounded values; carry: round every shown value to --precision "
+        "decimals and compute on with it, as by hand",
+    )
+    p.add_argument(
         "--lang", default="en", metavar="LANG",
         help=f"the document's language: {', '.join(languages())} (default: en; zh writes output/<name>.zh.<ext>)",
     )
@@ -98,8 +108,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+SUBCOMMANDS = ("exercise", "check")  # derive exercise ..., derive check ... (derive/exercise/cli.py)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        from .exercise.cli import main as subcommand
+
+        return subcommand(argv)
     try:
         args = parser().parse_args(argv)
     except SystemExit as exit:  # --help, or a usage error already reported in one line
@@ -107,9 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print(example_list(), end="")
         return 0
+    return run_guarded(lambda: run(args))
+
+
+def run_guarded(body: Callable[[], int | None]) -> int:
+    """Run ``body``: its exit status (0 for None), a DeriveError's as one line on stderr, signals as 128+N."""
     try:
         with _signals_raised():
-            run(args)
+            status = body()
     except DeriveError as error:
         print(f"derive: {error}", file=sys.stderr)
         return error.exit_status
@@ -122,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"derive: internal error: {type(error).__name__}: {error} (set DERIVE_DEBUG=1 for details)", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 def example_list() -> str:
@@ -171,6 +194,7 @@ def run(args: argparse.Namespace) -> None:
         only=tuple(name.strip() for name in args.only.split(",") if name.strip()) if args.only else (),
         style=args.style,
         verify=args.verify,
+        rounding=args.rounding,
         lang=args.lang,
         katex=args.katex,
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .components.activations import Activation
 from .components.losses import Loss
 from .components.losses.half_sse import HalfSSE
 from .components.optimizers import Optimizer
 from .components.optimizers.sgd import SGD
+
+if TYPE_CHECKING:
+    from .spec.exercise_table import ExerciseSettings
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 
@@ -103,6 +107,7 @@ class Network:
     parameter_names: tuple[str, ...] = ()  # each layer's name in its module (linear1, 0, model.2), if one
     published: Published | None = None
     titles: tuple[tuple[str, str], ...] = ()  # the spec's title in other languages, by language code
+    exercise: "ExerciseSettings | None" = None  # the spec's [exercise] table, for drawing variants
 
     @property
     def widths(self) -> tuple[int, ...]:

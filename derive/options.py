@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .engine.rounding import ROUNDINGS
 from .errors import UsageError
 from .text.catalogue import languages
 
@@ -17,7 +18,7 @@ NOTATIONS = ("mazur", "indexed")
 
 @dataclass(frozen=True)
 class Options:
-    """How to derive and render: format, digits, notation, focus, style, verification, language and KaTeX's source."""
+    """How to derive and render: format, digits, notation, focus, style, verification, language, rounding and KaTeX's source."""
 
     format: str = "markdown"
     precision: int = DEFAULT_PRECISION
@@ -26,10 +27,12 @@ class Options:
     style: str = "scalar"
     verify: bool = False
     lang: str = "en"
+    rounding: str = "exact"  # "carry": every shown value rounded to ``precision`` decimals and used rounded
     katex: str | None = None  # HTML: a local KaTeX folder instead of the CDN
 
     def __post_init__(self) -> None:
         _one_of("format", self.format, FORMATS)
+        _one_of("rounding", self.rounding, ROUNDINGS)
         _one_of("style", self.style, STYLES)
         _one_of("lang", self.lang, languages())
         if self.notation is not None:
@@ -41,6 +44,8 @@ class Options:
         object.__setattr__(self, "only", tuple(self.only))
         if not isinstance(self.verify, bool):
             raise UsageError(f"--verify: expected true or false, found {self.verify!r}")
+        if self.verify and self.rounding == "carry":
+            raise UsageError("--verify compares the exact values with PyTorch's; use it without --rounding carry")
 
 
 def _one_of(option: str, value: object, choices: tuple[str, ...]) -> None:

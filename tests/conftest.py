@@ -116,11 +116,27 @@ def require_cjk_fallback_font() -> None:
         missing("the font WenQuanYi Micro Hei (fonts-wqy-microhei)")
 
 
+def require_pdfinfo() -> str:
+    """The path of pdfinfo (poppler-utils), which counts a PDF's pages."""
+    path = shutil.which("pdfinfo")
+    if path is None:
+        missing("pdfinfo")
+    return path
+
+
 def require_pdftotext() -> str:
     """The path of pdftotext (poppler-utils), which reads a PDF's text back."""
     path = shutil.which("pdftotext")
     if path is None:
         missing("pdftotext")
+    return path
+
+
+def require_xmllint() -> str:
+    """The path of xmllint (libxml2-utils), which checks that an XML file is well-formed."""
+    path = shutil.which("xmllint")
+    if path is None:
+        missing("xmllint")
     return path
 
 

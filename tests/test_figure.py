@@ -333,7 +333,7 @@ def networks(draw) -> tuple[Network, str | None]:
     return network, scheme
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_random_networks_have_labels_touching_nothing(case: tuple[Network, str | None]) -> None:
     network, scheme = case

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    EXAMPLES, ROOT, files_in, one_neuron, random_network, rendered, require_pdflatex, require_pdftotext, run_cli,
+    EXAMPLES, ROOT, files_in, one_neuron, random_network, rendered, require_pdfinfo, require_pdflatex, require_pdftotext,
+    run_cli,
     seed_with_batch, with_data,
 )
 from derive import limits
@@ -57,6 +59,20 @@ def test_every_example_compiles_without_overfull_lines(example_pdfs: dict, case)
     pdf, log = example_pdfs[case]
     assert pdf.startswith(b"%PDF")
     assert not overfull(log), overfull(log)
+
+
+PAGES_BEFORE = {"mazur": 10, "xor-tanh": 18, "adam-step": 18, "softmax-classifier": 30}  # before the handout work
+
+
+@pytest.mark.parametrize("example", sorted(PAGES_BEFORE))
+def test_the_pdf_is_short_enough_to_print(example_pdfs: dict, example: str, tmp_path: Path) -> None:
+    """mazur in at most 6 pages with all 12 parameters; the others at most half as long as before."""
+    pdf = tmp_path / f"{example}.pdf"
+    pdf.write_bytes(example_pdfs[(example, "scalar", 9)][0])
+    info = subprocess.run([require_pdfinfo(), str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    most = 6 if example == "mazur" else PAGES_BEFORE[example] // 2
+    assert pages <= most, f"{example}: {pages} pages, at most {most}"
 
 
 def wide_batch(widths: list[int], batch: int):

@@ -154,7 +154,7 @@ def test_every_component_setting_is_a_spec_key() -> None:
     assert "negative_slope" in LAYER_KEYS
     assert {"optimizer", "lr", "momentum", "weight_decay", "betas", "eps", "steps", "batch_size", "epochs"} <= set(TRAIN_KEYS)
     assert {"input", "target", "file", "input_columns", "target_columns"} == set(DATA_KEYS)
-    assert {"title", "layer", "torch", "data", "loss", "train", "published"} == set(TOP_LEVEL_KEYS)
+    assert {"title", "layer", "torch", "data", "loss", "train", "published", "exercise"} == set(TOP_LEVEL_KEYS)
 
 
 # ---------------------------------------------------------------- bad specs, every kind

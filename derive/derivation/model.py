@@ -117,6 +117,7 @@ class Derivation:
     quantities: "Quantities"
     sections: tuple[Section, ...]
     extra_names: Mapping[sp.Basic, "Written"] | None = None  # the gates' names of --style graph
+    rounding: str = "exact"  # "carry": every shown value was rounded and used rounded (derivation/recompute.py)
 
     @property
     def names(self) -> Mapping[sp.Basic, "Written"]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import mpmath
 
+from ..engine.rounding import Carried, Rounded, fixed_text
+
 FIXED_PLACES = 4  # fixed notation down to 10^-4: 0.000774278 keeps six digits, and 0.000000192 would keep three
 FEWEST_SIGNIFICANT_DIGITS = 3  # at low precision, fixed notation while it keeps three digits
 FORMATS_KEPT = 1 << 16  # formatted numbers remembered per formatter
@@ -89,8 +91,11 @@ def format_number(value: Any, precision: int) -> Formatted:
 
     Exact decimals that fit are shown as written (0.15). Rounded values below 10^-4 (or showing
     fewer than three significant digits at a low precision) switch to scientific notation, so a
-    small nonzero gradient never prints as 0.000000 and a small value keeps its digits.
+    small nonzero gradient never prints as 0.000000 and a small value keeps its digits. A value
+    carried by hand (--rounding carry) is shown as it was written down: fixed, at ``precision`` decimals.
     """
+    if isinstance(value, Carried):
+        return Formatted(fixed_text(value, precision), None, not isinstance(value, Rounded))
     if isinstance(value, (Fraction, int)):
         exact = exact_decimal(Fraction(value), precision)
         if exact is not None and (value == 0 or _shows_enough_digits(Fraction(value), precision, exact=True)):

@@ -44,9 +44,9 @@ def engine_of(latex: str) -> str:
     return "xelatex" if XELATEX.search(latex) else "pdflatex"
 
 
-def compile_pdf(latex: str) -> tuple[bytes, str]:
-    """Run pdflatex, or xelatex for a source that loads ctex (no shell escape either way), in a scratch
-    folder; return the PDF and the log.
+def compile_pdf(latex: str, runs: int = PDFLATEX_RUNS) -> tuple[bytes, str]:
+    """Run pdflatex, or xelatex for a source that loads ctex (no shell escape either way), ``runs`` times
+    in a scratch folder; return the PDF and the log.
 
     The PDF is reproducible: fixed dates and ID (SOURCE_DATE_EPOCH).
     """
@@ -61,7 +61,7 @@ def compile_pdf(latex: str) -> tuple[bytes, str]:
         source = Path(scratch) / "document.tex"
         source.write_text(latex, encoding="utf-8")
         environment = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
-        for _ in range(PDFLATEX_RUNS):
+        for _ in range(runs):
             try:
                 completed = subprocess.run(
                     [program, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],

@@ -19,7 +19,7 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
     network = derivation.network
     math = prose.math
     about = msg(
-        "document.about",
+        "exercise.rounding.about" if derivation.rounding == "carry" else "document.about",
         source=Code(network.source or network.name),
         precision=math.format.precision,
         approx=Math(Operator("approx")),
@@ -36,7 +36,7 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
         }
 
     def table_view(table: Table) -> dict:
-        return _table_view(table, prose)
+        return table_layout(table, prose)
 
     def section_view(section: Section) -> dict:
         return {
@@ -132,7 +132,7 @@ class Shape:
         return width
 
 
-def _table_view(table: Table, prose: Prose) -> dict:
+def table_layout(table: Table, prose: Prose) -> dict:
     """A table's cells as text, each column's kind and number shape, and the parts a LaTeX line can hold.
 
     A number cell also carries ``number``, the number in e-notation (-4.122307245e-9, as many digits

@@ -14,6 +14,7 @@ from typing import Any
 from .. import limits
 from ..components import ACTIVATIONS, LOSSES, OPTIMIZERS, Registry
 from ..network import Data, Layer, Matrix, Network, Published, Train
+from .exercise_table import read_exercise
 from .toml_lines import KeyPath, Locator
 from .torch_table import torch_layers
 from ..components.base import anything
@@ -60,9 +61,11 @@ class SpecReader(ValueReader):
         data = self.data(doc.get("data", MISSING), layers, loss)
         train = self.train(doc.get("train", MISSING))
         published = self.published(doc["published"]) if "published" in doc else None
+        exercise = self.exercise(doc["exercise"], loss) if "exercise" in doc else None
         network = Network(
             layers=layers, data=data, loss=loss, train=train, name=name, source=self.source,
-            provenance=self.provenance, parameter_names=self.parameter_names, published=published, **title
+            provenance=self.provenance, parameter_names=self.parameter_names, published=published,
+            exercise=exercise, **title
         )
         self.check_training_size(network)
         return network
@@ -269,6 +272,10 @@ class SpecReader(ValueReader):
         if loss_after is None and not figures:
             self.fail(path + ("loss_after",), "loss_after in the [published] table (or a figures table)", "nothing")
         return Published(source, loss_after, tuple(figures))
+
+    def exercise(self, value: Any, loss: Any) -> Any:
+        """The [exercise] table: the grids a class set's variants are drawn from (derive exercise --variants)."""
+        return read_exercise(self, value, loss.probabilities)
 
     def title(self, value: Any) -> dict[str, Any]:
         """A title, or a table of titles by language code (title = { en = "...", zh = "..." })."""

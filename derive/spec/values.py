@@ -22,7 +22,7 @@ from .words import (
     misplaced_hint, show,
 )
 
-TOP_LEVEL_KEYS = ("title", "layer", "torch", "data", "loss", "train", "published")
+TOP_LEVEL_KEYS = ("title", "layer", "torch", "data", "loss", "train", "published", "exercise")
 
 
 class ValueReader:
