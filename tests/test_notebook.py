@@ -1,4 +1,4 @@
-"""examples/tour.ipynb runs in a real kernel (nbclient and ipykernel), and a Document displays itself."""
+"""examples/tour.ipynb (a spec, a live module, the graph view, an exercise) runs in a real kernel, and a Document displays itself."""
 
 from __future__ import annotations
 
@@ -47,3 +47,7 @@ def test_the_tour_runs_in_a_kernel_and_shows_the_published_numbers(monkeypatch: 
     assert graph_view.count("<svg") == 2 and "multiply swaps" in graph_view
     printed = outputs[4][0]["text"]
     assert "0.393223866" in printed and "-0.589835800" in printed  # CS231n's dx = [0.39, -0.59]
+    sheet = outputs[5][-1]["data"]["text/markdown"]
+    assert "micrograd" in sheet
+    answers = outputs[6][0]["data"]["text/plain"]
+    assert "out_o1" in answers and "grad_w1" in answers and "0.7071" in answers
