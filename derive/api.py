@@ -21,7 +21,7 @@ from . import limits
 from .engine.training import Training, train
 from .errors import DeriveError, UsageError
 from .network import Network
-from .options import Options
+from .options import FORMATS, Options
 
 
 def load(source: Network | str | os.PathLike | Mapping, trust_code: bool = False) -> Network:
@@ -101,17 +101,29 @@ class Document:
 
         return quantities_of(self.network, self.training, self.options.notation)
 
-    def markdown(self) -> str:
-        """The derivation as Markdown."""
+    def markdown(self, figures: str | None = None) -> str:
+        """The derivation as Markdown; ``figures`` names the folder (beside the file) whose SVG figures it links."""
         from .render.markdown import render_markdown
 
-        return render_markdown(self.derivation, self.options.precision, self.options.lang)
+        return render_markdown(self.derivation, self.options.precision, self.options.lang, figures)
+
+    def figures(self) -> dict[str, str]:
+        """The SVG figures by file name: network.svg, graph.svg (--style graph), loss.svg (with matplotlib)."""
+        from .render.svg_files import figure_files
+
+        return figure_files(self.derivation, self.options.lang)
 
     def latex(self) -> str:
         """The derivation as a complete LaTeX article."""
         from .render.latex import render_latex
 
         return render_latex(self.derivation, self.options.precision, self.options.lang)
+
+    def html(self) -> str:
+        """The derivation as one standalone HTML page (KaTeX from the CDN, or from ``Options.katex``)."""
+        from .render.html import render_html
+
+        return render_html(self.derivation, self.options.precision, self.options.lang, self.options.katex)
 
     def pdf(self) -> bytes:
         """The LaTeX article compiled to PDF (needs pdflatex)."""
@@ -137,8 +149,8 @@ class Document:
     def render(self, format: str | None = None) -> bytes:
         """The document in ``format`` (default: the options' format) as bytes."""
         chosen = format or self.options.format
-        if chosen not in ("markdown", "latex", "json", "pdf"):
-            raise UsageError(f"expected one of markdown, latex, json, pdf, found {chosen!r}")
+        if chosen not in FORMATS:
+            raise UsageError(f"expected one of {', '.join(FORMATS)}, found {chosen!r}")
         if chosen == "pdf":
             return self.pdf()
         return getattr(self, chosen)().encode()
@@ -149,6 +161,27 @@ class Document:
             return self.markdown()
         except DeriveError as error:
             return f"derive: {error}"
+
+    def _repr_latex_(self) -> str:
+        """The LaTeX article, for front ends that take LaTeX (nbconvert to PDF)."""
+        try:
+            return self.latex()
+        except DeriveError as error:
+            return f"derive: {error}"
+
+    def _repr_html_(self) -> str:
+        """A notebook cell's view: the derivation as HTML with its figures inline; the notebook's MathJax sets the math.
+
+        The whole page (``html()``) loads KaTeX itself, which a notebook's sandbox may not allow.
+        """
+        from .render.html import render_html
+
+        try:
+            return render_html(self.derivation, self.options.precision, self.options.lang, fragment=True)
+        except DeriveError as error:
+            import html
+
+            return f"<p>derive: {html.escape(str(error))}</p>"
 
 
 def from_torch(

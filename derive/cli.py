@@ -10,6 +10,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from . import __version__
 from .errors import DeriveError, UsageError
@@ -24,6 +25,8 @@ examples:
   derive --format latex                    a complete LaTeX article -> output/mazur.tex
   derive --format pdf                      the article compiled with pdflatex -> output/mazur.pdf
   derive --lang zh --format pdf            in Chinese, compiled with xelatex -> output/mazur.zh.pdf
+  derive --format html                     one web page, math by KaTeX -> output/mazur.html
+  derive cs231n-neuron --style graph       the computational graph, gate by gate, with SVG figures
   derive mazur-classic --precision 9 -o -  the original blog post's version, to stdout
   derive my_net.toml --format json -o my_net.json
   derive my_net.toml --format pdf -o docs/  writes docs/my_net.pdf (the folder must exist)
@@ -88,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
         "--lang", default="en", metavar="LANG",
         help=f"the document's language: {', '.join(languages())} (default: en; zh writes output/<name>.zh.<ext>)",
     )
+    p.add_argument("--katex", metavar="DIR", help="HTML: load KaTeX from this local copy (npm install katex) instead of its CDN")
     p.add_argument("--verify", action="store_true", help="run the network in PyTorch float64 and add a verification section (needs torch)")
     p.add_argument(
         "--trust-code", action="store_true",
@@ -181,7 +185,7 @@ def describe(spec: str) -> str:
 def run(args: argparse.Namespace) -> None:
     """Load the network, derive it, render it and write it."""
     from .api import Document
-    from .files import output_path, reason, write_atomic, write_stdout
+    from .files import output_path, write_stdout
 
     options = Options(
         format=args.format,
@@ -192,20 +196,49 @@ def run(args: argparse.Namespace) -> None:
         verify=args.verify,
         rounding=args.rounding,
         lang=args.lang,
+        katex=args.katex,
     )
+    if args.katex is not None:
+        from .render.html import katex_source
+
+        katex_source(args.katex)  # a folder without KaTeX is refused before the work
     network = load_network(args)
     path = None
     if args.output != "-":  # refused before the work: a read-only file or the spec itself
         path = output_path(args.output, default_stem(network.name, options.lang), EXTENSIONS[args.format], _inputs(args))
-    data = Document(network, options).render()
+    document = Document(network, options)
     if path is None:
-        write_stdout(data)
+        write_stdout(document.render())
         return
+    figures: dict[Path, bytes] = {}
+    if args.format == "markdown":  # the SVG figures beside it, in <name>.figures/, which it links
+        folder = f"{path.stem}.figures"
+        data = document.markdown(figures=folder).encode()
+        figures = {path.parent / folder / name: svg.encode() for name, svg in document.figures().items()}
+    else:
+        data = document.render()
+    write_files({**figures, path: data}, args.output or str(path))
+    for file in [path, *figures]:
+        print(f"derive: wrote {file}", file=sys.stderr)
+
+
+def write_files(files: dict[Path, bytes], shown: str) -> None:
+    """Write every file, each atomically; when one fails, the files this run created are taken back."""
+    from .files import reason, write_atomic
+
+    created: list[Path] = []
     try:
-        write_atomic(path, data)
-    except OSError as error:
-        raise UsageError(f"-o {args.output or path}: cannot write the output: {reason(error)}") from None
-    print(f"derive: wrote {path}", file=sys.stderr)
+        for file, data in files.items():
+            new = not os.path.lexists(file)
+            write_atomic(file, data)
+            if new:
+                created.append(file)
+    except BaseException as error:
+        for file in created:
+            file.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise UsageError(f"-o {shown}: cannot write the output: {reason(error)}") from None
+        raise
 
 
 def default_stem(name: str, lang: str) -> str:

@@ -10,15 +10,15 @@ from .text.catalogue import languages
 
 DEFAULT_PRECISION = 9
 MAX_PRECISION = 30
-FORMATS = ("markdown", "latex", "json", "pdf")
-EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf"}
-STYLES = ("scalar", "matrix")
+FORMATS = ("markdown", "latex", "json", "pdf", "html")
+EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "pdf": "pdf", "html": "html"}
+STYLES = ("scalar", "matrix", "graph")
 NOTATIONS = ("mazur", "indexed")
 
 
 @dataclass(frozen=True)
 class Options:
-    """How to derive and render: format, digits, notation, focus, style, verification, language and rounding."""
+    """How to derive and render: format, digits, notation, focus, style, verification, language, rounding and KaTeX's source."""
 
     format: str = "markdown"
     precision: int = DEFAULT_PRECISION
@@ -28,6 +28,7 @@ class Options:
     verify: bool = False
     lang: str = "en"
     rounding: str = "exact"  # "carry": every shown value rounded to ``precision`` decimals and used rounded
+    katex: str | None = None  # HTML: a local KaTeX folder instead of the CDN
 
     def __post_init__(self) -> None:
         _one_of("format", self.format, FORMATS)

@@ -151,6 +151,15 @@ def require_katex() -> Path:
     return folder
 
 
+def require_browser() -> tuple[str, str]:
+    """Debian's chromium and chromium-driver (for Selenium), and the selenium package; skips without them."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None or importlib.util.find_spec("selenium") is None:
+        missing("chromium, chromium-driver and selenium")
+    return browser, driver
+
+
 SHARED_SEED = ROOT.parent / "shared" / "seed" / "seed_net.py"
 
 
@@ -447,6 +456,8 @@ def torch_loss(kind: str, output: Any, targets: Any, delta: float = 1.0) -> Any:
     """A loss written directly with torch (the test's own oracle, not derive's loss objects)."""
     import torch
 
+    if kind == "sum":
+        return output.sum()
     if kind == "half_sse":
         return ((output - targets) ** 2).sum() / 2
     if kind == "sse":

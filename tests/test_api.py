@@ -93,8 +93,8 @@ def test_a_document_that_cannot_be_derived_says_why_in_a_notebook() -> None:
 
 
 def test_render_refuses_an_unknown_format() -> None:
-    with pytest.raises(UsageError, match="expected one of markdown, latex, json, pdf, found 'html'"):
-        derive("mazur").render("html")
+    with pytest.raises(UsageError, match="expected one of markdown, latex, json, pdf, html, found 'docx'"):
+        derive("mazur").render("docx")
 
 
 def test_derive_takes_a_network_and_its_options_are_validated_first() -> None:
@@ -110,8 +110,8 @@ def test_derive_takes_a_network_and_its_options_are_validated_first() -> None:
 @pytest.mark.parametrize(
     "options, message",
     [
-        (dict(format="docx"), "--format: expected one of markdown, latex, json, pdf, found 'docx'"),
-        (dict(style="tensor"), "--style: expected one of scalar, matrix, found 'tensor'"),
+        (dict(format="docx"), "--format: expected one of markdown, latex, json, pdf, html, found 'docx'"),
+        (dict(style="tensor"), "--style: expected one of scalar, matrix, graph, found 'tensor'"),
         (dict(notation="greek"), "--notation: expected one of mazur, indexed, found 'greek'"),
         (dict(lang="xx"), "--lang: expected one of en, zh, found 'xx'"),
         (dict(precision=-1), "--precision: expected a whole number from 0 to 30, found -1"),
@@ -213,7 +213,7 @@ def test_from_torch_names_an_unknown_loss_like_the_spec_reader(seed_module, torc
     """Once a KeyError: the loss name was looked up (for its settings and class indices) before the spec
     reader validated it."""
     with pytest.raises(SpecError, match=r"^<from_torch>: loss\.kind: expected one of bce, cross_entropy, half_sse, huber, "
-                                        r"mse, sse, found 'mae' \(did you mean 'mse'\?\)"):
+                                        r"mse, sse, sum, found 'mae' \(did you mean 'mse'\?\)"):
         from_torch(seed_module, torch.tensor([[0.05, 0.10]]), torch.tensor([[0.01, 0.99]]), loss="mae", **settings)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -65,13 +66,21 @@ def runs(tmp_path_factory) -> dict:
 
 
 def the_output(folder: Path, result, name: str) -> bytes:
-    """The one file a successful run wrote, ``name``, named on stderr; nothing on stdout, nothing else written."""
+    """The file a successful run wrote, ``name`` (and a Markdown file's SVG figures in <name>.figures/), each
+    named on stderr; nothing on stdout, nothing else written."""
     stderr = result.stderr.decode() if isinstance(result.stderr, bytes) else result.stderr
     assert result.returncode == 0, stderr
-    assert stderr == f"derive: wrote {name}\n"
+    written = [file for file in files_in(folder) if file != "net.toml"]  # no temporary file left behind
+    figures = [file for file in written if file.startswith(name.rpartition(".")[0] + ".figures/")]
+    assert bool(figures) == name.endswith(".md") and sorted(written) == sorted([name] + figures)
+    assert sorted(stderr.splitlines()) == sorted(f"derive: wrote {file}" for file in [name] + figures)
     assert not result.stdout
-    assert [file for file in files_in(folder) if file != "net.toml"] == [name]  # no temporary file left behind
     return (folder / name).read_bytes()
+
+
+def without_figures(markdown: bytes) -> bytes:
+    """Markdown as ``-o -`` writes it: a file's links to its SVG figures taken out."""
+    return re.sub(rb"\n\n!\[[^\]]*\]\([^)]*\.figures/[^)]*\)", b"", markdown)
 
 
 def test_the_default_run_writes_output_mazur_md_and_names_it_on_stderr(runs) -> None:
@@ -115,13 +124,15 @@ def test_output_is_byte_identical_across_processes_and_hash_seeds(runs, kind: st
     assert outputs[0] == outputs[1]
     if kind != "pdf":  # and a third hash seed: this process's
         network = parse_spec(DETERMINISM_SPEC, source="net.toml", name="net")
-        assert Document(network, Options(format=kind)).render() == outputs[0]
+        document = Document(network, Options(format=kind))
+        expected = document.markdown(figures="net.figures").encode() if kind == "markdown" else document.render()
+        assert expected == outputs[0]
 
 
 def test_dash_o_dash_writes_to_stdout_and_creates_no_file(runs, workdir: Path, capsys) -> None:
     status, out, err = run_cli(["-o", "-"], capsys)
     assert status == 0 and err == ""
-    assert out.encode() == the_output(*runs[("markdown", "default")], "output/mazur.md")
+    assert out.encode() == without_figures(the_output(*runs[("markdown", "default")], "output/mazur.md"))
     assert files_in(workdir) == {}
 
 
@@ -305,7 +316,7 @@ def test_a_good_run_replaces_the_file_and_leaves_no_temporary(workdir: Path, cap
     (workdir / "output" / "mazur.md").write_bytes(b"old")
     status, _, err = run_cli([], capsys)
     assert status == 0, err
-    assert sorted(os.listdir(workdir / "output")) == ["mazur.md"]
+    assert sorted(os.listdir(workdir / "output")) == ["mazur.figures", "mazur.md"]
     assert (workdir / "output" / "mazur.md").read_bytes().startswith(b"# ")
 
 

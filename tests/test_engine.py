@@ -164,6 +164,8 @@ def composed_loss(network: Network) -> tuple[sp.Expr, dict[Key, sp.Symbol]]:
             total += sp.Add(*(-t * sp.log(sp.exp(o) / normaliser) for o, t in zip(a, targets)))
         elif loss_name == "bce":
             total += sp.Add(*(-(t * sp.log(o) + (1 - t) * sp.log(1 - o)) for o, t in zip(a, targets)))
+        elif loss_name == "sum":  # y.sum(): the outputs themselves
+            total += sp.Add(*a)
         elif loss_name == "huber":
             delta = rational(network.loss.delta)
             total += sp.Add(*(sp.Piecewise(((o - t) ** 2 / 2, sp.Abs(o - t) < delta), (delta * (sp.Abs(o - t) - delta / 2), True))
@@ -412,6 +414,8 @@ def mp_forward(network: Network, overrides: dict[Key, mp.mpf] | None = None):
             total += mp.fsum(-t * (o - log_norm) for o, t in zip(a, targets))
         elif network.loss.name == "bce":
             total += mp.fsum(-(t * mp.log(o) + (1 - t) * mp.log(1 - o)) for o, t in zip(a, targets))
+        elif network.loss.name == "sum":  # y.sum(): the outputs themselves
+            total += mp.fsum(a)
         elif network.loss.name == "huber":
             delta = to_mp(network.loss.delta)
             total += mp.fsum((o - t) ** 2 / 2 if abs(o - t) < delta else delta * (abs(o - t) - delta / 2)

@@ -100,3 +100,28 @@ def test_a_render_does_not_depend_on_earlier_renders_in_the_process(tmp_path: Pa
     assert sorted(fresh) == sorted(EXAMPLES)
     for name in EXAMPLES:
         assert in_process[name] == fresh[name], name
+
+
+# The web outputs of issue 13: the graph view's Markdown with its SVG figures beside it (as the
+# command line writes them), and HTML pages (KaTeX from the CDN, as by default).
+GRAPH_OUTPUTS = ["cs231n-neuron", "micrograd-neuron", "mazur"]
+HTML_OUTPUTS = [("mazur", "scalar"), ("cs231n-neuron", "graph")]
+
+
+@pytest.mark.parametrize("example", GRAPH_OUTPUTS)
+def test_graph_view_and_its_figures_are_current(example: str, update_golden: bool) -> None:
+    from conftest import example_document
+
+    document = example_document(example, "graph")
+    stem = f"{example}-graph"
+    check(OUTPUT / f"{stem}.md", document.markdown(figures=f"{stem}.figures").encode(), update_golden)
+    for name, svg in document.figures().items():
+        check(OUTPUT / f"{stem}.figures" / name, svg.encode(), update_golden)
+
+
+@pytest.mark.parametrize("example, style", HTML_OUTPUTS)
+def test_html_pages_are_current(example: str, style: str, update_golden: bool) -> None:
+    from conftest import example_document
+
+    suffix = "" if style == "scalar" else f"-{style}"
+    check(OUTPUT / f"{example}{suffix}.html", example_document(example, style).html().encode(), update_golden)

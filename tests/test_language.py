@@ -240,7 +240,9 @@ def test_the_default_file_name_carries_the_language(
     (tmp_path / "notes").mkdir()
     status, _, err = run_cli(args, capsys)
     assert status == 0, err
-    assert [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()] == [written]
+    files = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()]
+    figures = written.rpartition(".")[0] + ".figures/network.svg"  # a Markdown file's figure, which it links
+    assert sorted(files) == sorted([written, figures] if written.endswith(".md") else [written])
     assert f"wrote {written}" in err
 
 

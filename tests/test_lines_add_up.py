@@ -146,7 +146,8 @@ def test_every_numbers_row_of_an_example_adds_up(example: str, style: str, preci
 def test_the_examples_check_many_rows() -> None:
     counts = {name: len(check_document(rendered(name)).checks) for name in EXAMPLES}
     assert sum(counts.values()) >= 700, counts
-    assert all(count >= 10 for count in counts.values()), counts
+    single = {"cs231n-neuron", "micrograd-neuron"}  # one neuron: its forward pass, its gradients, its update
+    assert all(count >= (5 if name in single else 10) for name, count in counts.items()), counts
 
 
 def test_a_matrix_of_rounded_values_follows_approx() -> None:
@@ -301,6 +302,8 @@ def spec_texts(draw: st.DrawFn) -> str:
         data["target"] = [draw(st.integers(0, outputs - 1)) for _ in range(batch)]
     elif loss in ("bce", "cross_entropy"):  # probability rows; cross-entropy rows need not add up to 1
         data["target"] = [[draw(decimals(0, 10)) for _ in range(outputs)] for _ in range(batch)]
+    elif loss == "sum":  # y.sum() reads no targets
+        pass
     else:
         data["target"] = [[draw(decimals(-20, 20)) for _ in range(outputs)] for _ in range(batch)]
     tables.append(toml_table("[data]", data))
@@ -326,7 +329,7 @@ def spec_texts(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=spec_texts(), style=st.sampled_from(["scalar", "matrix"]), precision=st.sampled_from([15, 9, 6, 4, 2]))
+@given(spec=spec_texts(), style=st.sampled_from(["scalar", "matrix", "graph"]), precision=st.sampled_from([15, 9, 6, 4, 2]))
 def test_every_numbers_row_of_a_random_network_adds_up(spec: str, style: str, precision: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "random.toml"

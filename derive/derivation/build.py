@@ -13,6 +13,8 @@ from .backward import backward_section, batch_section
 from .facts import Facts, focus
 from .float64 import notes
 from .forward import forward_section, loss_section
+from .circuit import Circuit, build_circuit
+from .circuit_section import graph_backward_section, graph_forward_section
 from .graph import Graph, build_graph
 from .model import Derivation, Section
 from .network_section import network_section
@@ -37,9 +39,16 @@ def derive_document(
     in_float = build_quantities(network, training, graph, naming, in_float64=True, formulas=False)
     line_notes = notes(quantities, in_float, getattr(network.train.optimizer, "eps", None))
     line_notes.update(published_notes(network, quantities, in_own_notation(network, training, graph, naming, quantities)))
-    facts = Facts(network, training, graph, naming, quantities, focus(naming, only), precision, line_notes)
+    chosen = focus(naming, only)
+    circuit = None
+    if style == "graph":
+        circuit = _circuit(graph, naming, quantities, chosen if only else frozenset(), len(training.first.batch))
+        quantities = Quantities(list(quantities.values()) + list(circuit.items))
+    facts = Facts(network, training, graph, naming, quantities, chosen, precision, line_notes)
     sections: list[Section] = [network_section(facts)]
-    if style == "matrix":
+    if circuit is not None:
+        sections.extend((graph_forward_section(facts, circuit), loss_section(facts), graph_backward_section(facts, circuit)))
+    elif style == "matrix":
         from .matrix import matrix_loss_section, matrix_sections  # only the matrix form needs it
 
         forward, backward = matrix_sections(facts)
@@ -60,7 +69,14 @@ def derive_document(
     sections.append(after_section(facts))
     if network.updates > 1:
         sections.append(trace_section(facts))
-    return Derivation(network, training, graph, naming, quantities, tuple(sections))
+    return Derivation(network, training, graph, naming, quantities, tuple(sections), circuit.names if circuit else None)
+
+
+def _circuit(graph: Graph, naming: Notation, quantities: Quantities, chosen: frozenset, batch: int) -> Circuit:
+    """The gates of the first sample; --only's first parameter picks where a large network's path starts."""
+    start = next((unit for p in graph.parameters if p.symbol in chosen for unit in graph.consumers(p)), None)
+    loss = graph.loss_total if batch == 1 else graph.sample_losses[0]
+    return build_circuit(graph, naming, quantities, loss, start)
 
 
 def in_own_notation(network: Network, training: Training, graph: Graph, naming: Notation,

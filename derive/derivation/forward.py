@@ -123,14 +123,14 @@ def _sample_loss_block(facts: Facts, sample: int) -> Block:
         values = facts.quantities.scope(sample)
         for j, term in enumerate(graph.loss_terms):
             a, y = graph.outputs[j].a, graph.targets[j]
-            expression = loss.term_shown(a, y, values[a].value, values[y].value)
+            expression = loss.term_shown(a, y, values[a].value, values[y].value if y in values else None)
             equations.append(facts.equation(term, [expression], expression, sample))
         share = scaled(scale, total(list(graph.loss_terms)))
         equations.append(facts.equation(E, [share], share, sample))
     title = (msg("loss.sample_title", sample=sample + 1),) if facts.batch > 1 else ()
     values = facts.quantities.scope(sample)
     outputs = [values[unit.a].value for unit in graph.outputs]
-    note = loss.note(outputs, [values[y].value for y in graph.targets])
+    note = loss.note(outputs, [values[y].value if y in values else None for y in graph.targets])
     lead = (note,) if note is not None else ()
     return Block(title, lead, tuple(equations))
 

@@ -103,6 +103,7 @@ class Section:
     notes: tuple[Msg, ...] = ()  # notes after the section, in small print
     chart: Chart | None = None
     figure: bool = False  # the network's drawing goes after the introduction
+    circuit: Any = None  # --style graph: the Circuit whose drawing goes after the introduction
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,12 @@ class Derivation:
     notation: "Notation"
     quantities: "Quantities"
     sections: tuple[Section, ...]
+    extra_names: Mapping[sp.Basic, "Written"] | None = None  # the gates' names of --style graph
     rounding: str = "exact"  # "carry": every shown value was rounded and used rounded (derivation/recompute.py)
 
     @property
     def names(self) -> Mapping[sp.Basic, "Written"]:
         """The display name of every symbol."""
+        if self.extra_names:
+            return {**self.notation.names, **self.extra_names}
         return self.notation.names

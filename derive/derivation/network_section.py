@@ -61,7 +61,7 @@ def network_section(facts: Facts) -> Section:
 def _data_table(facts: Facts, listed: int) -> Table:
     """The inputs and targets: a row per sample and a column per quantity, or turned when that row is long."""
     graph, ids = facts.graph, facts.notation.ids
-    symbols = graph.inputs + graph.targets
+    symbols = graph.inputs + (graph.targets if facts.network.loss.targets else ())
     suffix = (lambda row: f"@{row + 1}") if facts.network.data.batch_size > 1 else (lambda row: "")
     if len(symbols) > TURNED_ABOVE and listed <= TURNED_SAMPLES:
         if listed == 1:

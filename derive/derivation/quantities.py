@@ -19,7 +19,7 @@ TRACE_FIRST_STEPS = 5  # the trace lists every one of the first steps, then log-
 
 KINDS = (
     "parameter", "setting", "input", "target", "net", "out", "term", "softmax", "cross_entropy", "loss",
-    "path", "dE_dout", "slope", "delta", "local", "gradient", "state", "new", "after", "trace",
+    "path", "dE_dout", "slope", "delta", "local", "gradient", "state", "new", "after", "trace", "gate",
 )
 
 

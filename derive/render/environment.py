@@ -17,16 +17,16 @@ LATEX_DELIMITERS = dict(
     comment_start_string="((=",
     comment_end_string="=))",
 )
-DELIMITERS = {"markdown": {}, "latex": LATEX_DELIMITERS}
+DELIMITERS = {"markdown": {}, "latex": LATEX_DELIMITERS, "svg": {}, "html": {}}
 
 
 @lru_cache(maxsize=4)
 def environment(kind: str) -> jinja2.Environment:
-    """The environment for the ``markdown`` or ``latex`` templates."""
+    """The environment for the ``markdown``, ``latex``, ``svg`` or ``html`` templates (SVG escapes XML)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(shipped_folder("templates") / kind)),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=kind == "svg",  # HTML is escaped piece by piece as the view prints it
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,

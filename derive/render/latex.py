@@ -8,6 +8,8 @@ from typing import Any, Iterator
 from ..derivation.model import Derivation
 from ..text.catalogue import catalogue
 from .environment import environment
+from .circuit_figure import circuit_caption, circuit_layout
+from .drawings import circuit_view
 from .escape import escape_latex, is_cjk, latex_code
 from .figure import figure_view, layout
 from .prose import Prose
@@ -27,6 +29,10 @@ def latex_view(derivation: Derivation, precision: int, language: str = "en") -> 
     prose = Prose(words, math, partial(escape_latex, cjk=True), partial(latex_code, cjk=True))
     view = document_view(derivation, prose, "")
     view["figure"] = figure_view(layout(derivation), math, prose)
+    for section, shown in zip(derivation.sections, view["sections"]):
+        if section.circuit is not None:
+            shown["circuit"] = circuit_view(circuit_layout(section.circuit, derivation.graph), derivation.names, math)
+            shown["circuit"]["caption"] = prose.message(circuit_caption(derivation, section.circuit))
     if words.latex_engine == "xelatex":
         view["engine"], view["scheme"] = "xelatex", words.latex_scheme
     elif any(is_cjk(c) for text in _strings(view) for c in text):

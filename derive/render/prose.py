@@ -14,6 +14,11 @@ from .typeset import Typesetter
 _FIELDS = string.Formatter()
 
 
+def dollars(tex: str) -> str:
+    """Inline math as Markdown and LaTeX write it."""
+    return "$" + tex + "$"
+
+
 @dataclass(frozen=True)
 class Prose:
     """Writes messages for one output format: ``escape`` makes text literal, ``code`` sets code."""
@@ -22,6 +27,7 @@ class Prose:
     math: Typesetter
     escape: Callable[[str], str]
     code: Callable[[str], str]
+    inline: Callable[[str], str] = dollars  # how inline math is set: HTML wraps it in an element for KaTeX
 
     def paragraph(self, messages: Paragraph) -> str:
         """The messages as one paragraph, joined as the language joins sentences."""
@@ -42,12 +48,12 @@ class Prose:
         if isinstance(value, Msg):
             return self.message(value)
         if isinstance(value, Math):
-            return "$" + self.math.symbolic(value.expr) + "$"
+            return self.inline(self.math.symbolic(value.expr))
         if isinstance(value, Given):
-            return "$" + self.math.given(value.quantity, value.symbol) + "$"
+            return self.inline(self.math.given(value.quantity, value.symbol))
         if isinstance(value, Value):
             number = self.math.quantities[value.quantity].value if value.quantity is not None else value.number
-            return "$" + self.math.number(number, value.decimals) + "$"
+            return self.inline(self.math.number(number, value.decimals))
         if isinstance(value, Versus):
             decimals = distinguishing_decimals(value.float64, value.exact, self.math.format.precision)
             if decimals is None:

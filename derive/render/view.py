@@ -48,6 +48,9 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
             "closing": prose.paragraph(section.closing),
             "notes": [prose.message(msg(note, text=n)) if note else prose.message(n) for n in section.notes],
             "chart": chart_view(section.chart, prose) if section.chart else None,
+            "circuit": None,  # the LaTeX view draws it; Markdown and HTML link or inline an SVG
+            "image": None,
+            "chart_image": None,
         }
 
     return {

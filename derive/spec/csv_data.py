@@ -34,8 +34,12 @@ def read_csv_table(reader: Any, table: dict, path: tuple, layers: tuple, loss: A
         raise SpecError(f"{name}: expected a header row and at least one row of numbers, found {len(numbered)} rows")
     header = [cell.strip() for cell in numbered[0][1]]
     inputs_at = _columns(reader, table, path, "input_columns", header, name)
-    targets_at = _columns(reader, table, path, "target_columns", header, name)
     outputs = layers[-1].out_features
+    if not loss.targets:  # a loss that reads no targets (sum): zeros, and target_columns refused
+        inputs_t = tuple(tuple(_number(row, at, header, name, line) for at in inputs_at) for line, row in numbered[1:])
+        reader.check_inputs(inputs_t, path + ("input_columns",), layers)
+        return inputs_t, reader.no_targets(table, path + ("target_columns",), inputs_t, layers, loss), name
+    targets_at = _columns(reader, table, path, "target_columns", header, name)
     indices = loss.class_indices and len(targets_at) == 1 and outputs > 1
     inputs, targets = [], []
     for line, row in numbered[1:]:

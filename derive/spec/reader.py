@@ -175,9 +175,17 @@ class SpecReader(ValueReader):
                 self.fail(path + (key,), f"{key} only with a file key naming a CSV file", "no file key")
         inputs = self.matrix(table.get("input", MISSING), path + ("input",), "batch x in", allow_flat=True)
         self.check_inputs(inputs, path + ("input",), layers)
+        if not loss.targets:
+            return Data(inputs=inputs, targets=self.no_targets(table, path + ("target",), inputs, layers, loss))
         targets = self.targets(table.get("target", MISSING), path + ("target",), layers, loss)
         self.check_targets(targets, inputs, path + ("target",))
         return Data(inputs=inputs, targets=targets)
+
+    def no_targets(self, table: dict, path: KeyPath, inputs: Matrix, layers: tuple[Layer, ...], loss: Any) -> Matrix:
+        """The targets of a loss that reads none (sum): refused if given, zeros that nothing reads otherwise."""
+        if path[-1] in table:
+            self.fail(path, f"no {path[-1]} (the {loss.name} loss reads none)", describe(table[path[-1]]))
+        return tuple((Fraction(0),) * layers[-1].out_features for _ in inputs)
 
     def check_inputs(self, inputs: Matrix, path: KeyPath, layers: tuple[Layer, ...]) -> None:
         width = layers[0].in_features

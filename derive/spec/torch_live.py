@@ -44,10 +44,12 @@ def network_from_module(
     train_table["steps"] = steps
     doc: dict[str, Any] = {
         "layer": [layer_table(layer) for layer in layers],
-        "data": {"input": _values(input), "target": _values(target, indices=loss_class is not None and loss_class.class_indices)},
+        "data": {"input": _values(input)},
         "loss": loss_table,
         "train": train_table,
     }
+    if target is not None:  # None: a loss that reads no targets (sum)
+        doc["data"]["target"] = _values(target, indices=loss_class is not None and loss_class.class_indices)
     if title is not None:
         doc["title"] = title
     try:

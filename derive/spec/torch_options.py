@@ -49,18 +49,20 @@ def network_from_torch_arguments(args: argparse.Namespace) -> Network:
             "module itself, in a [torch] table"
         )
     file_name, class_name = split_module_target(target_text)
-    missing = [f"--{name}" for name in ("input", "target") if _option(args, name) is None]
+    loss = _option(args, "loss") or DEFAULT_LOSS
+    no_targets = loss in LOSSES and not LOSSES[loss].targets  # the sum loss reads none
+    needed = ("input",) if no_targets else ("input", "target")
+    missing = [f"--{name}" for name in needed if _option(args, name) is None]
     if missing:
         raise UsageError(
             f"--from-torch needs {' and '.join(missing)}, such as --input 0.05,0.10 "
             "--target 0.01,0.99 (values separated by ',', rows by ';')"
         )
-    loss = _option(args, "loss") or DEFAULT_LOSS
+    data: dict[str, Any] = {"input": parse_rows(_option(args, "input"), "--input")}
+    if _option(args, "target") is not None:
+        data["target"] = parse_targets(_option(args, "target"), loss)
     doc: dict[str, Any] = {
-        "data": {
-            "input": parse_rows(_option(args, "input"), "--input"),
-            "target": parse_targets(_option(args, "target"), loss),
-        },
+        "data": data,
         "loss": {"kind": loss},
         "train": {
             "optimizer": _option(args, "optimizer") or DEFAULT_OPTIMIZER,

@@ -37,6 +37,7 @@ class Loss(Component):
     probabilities: ClassVar[bool] = False  # targets (and outputs) are probabilities from 0 to 1
     class_indices: ClassVar[bool] = False  # targets may be class indices
     uses_softmax: ClassVar[bool] = False  # the terms are of the softmax p of the outputs, not of the outputs
+    targets: ClassVar[bool] = True  # False: the loss reads no targets (the spec gives none)
 
     def scale(self, batch: int, outputs: int) -> Fraction:
         """The factor in front of the summed terms."""
