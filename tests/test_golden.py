@@ -114,9 +114,9 @@ def test_graph_view_and_its_figures_are_current(example: str, update_golden: boo
 
     document = example_document(example, "graph")
     stem = f"{example}-graph"
-    check(OUTPUT / f"{stem}.md", document.markdown(figures=f"{stem}.figures").encode(), update_golden)
+    check_golden(OUTPUT / f"{stem}.md", document.markdown(figures=f"{stem}.figures").encode(), update_golden)
     for name, svg in document.figures().items():
-        check(OUTPUT / f"{stem}.figures" / name, svg.encode(), update_golden)
+        check_golden(OUTPUT / f"{stem}.figures" / name, svg.encode(), update_golden)
 
 
 @pytest.mark.parametrize("example, style", HTML_OUTPUTS)
@@ -124,4 +124,4 @@ def test_html_pages_are_current(example: str, style: str, update_golden: bool) -
     from conftest import example_document
 
     suffix = "" if style == "scalar" else f"-{style}"
-    check(OUTPUT / f"{example}{suffix}.html", example_document(example, style).html().encode(), update_golden)
+    check_golden(OUTPUT / f"{example}{suffix}.html", example_document(example, style).html().encode(), update_golden)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -188,10 +189,8 @@ def _place(rows: list[list[str]], r: int, c: int) -> str:
 
 
 def _read_module(file_name: str, class_name: str) -> Any:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise ToolMissingError(f"--from-torch needs PyTorch; install it with: {INSTALL_HINT}") from None
+    if importlib.util.find_spec("torch") is None:
+        raise ToolMissingError(f"--from-torch needs PyTorch; install it with: {INSTALL_HINT}")
     from .torch_module import read_module_path
 
     return read_module_path(file_name, class_name)
