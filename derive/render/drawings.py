@@ -16,6 +16,7 @@ from .typeset import Typesetter
 
 FIGURE_DECIMALS = 4
 CM_PX = 37.8  # SVG user units per cm (96 dpi)
+NETWORK_ZOOM = 1.4  # shown larger than the printed figure: a screen's 9-unit label text is too small to read
 GREEK_TEXT = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "lambda": "λ",
               "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ", "nabla": "∇"}
 _FORMAT = NumberFormat(FIGURE_DECIMALS)
@@ -106,5 +107,6 @@ def network_svg(layout: Layout, title: str) -> str:
                            "h": round(label.height * CM_PX, 1)})
     width, height = round((right - left) * CM_PX, 1), round((top - bottom) * CM_PX, 1)
     return environment("svg").get_template("network.svg.j2").render(
-        title=title, width=width, height=height, nodes=nodes, edges=edges, labels=labels)
+        title=title, width=width, height=height, nodes=nodes, edges=edges, labels=labels,
+        shown=(round(width * NETWORK_ZOOM), round(height * NETWORK_ZOOM)))
 
