@@ -28,7 +28,25 @@ PDF_OUTPUTS = ["mazur"]
 
 @pytest.mark.parametrize("example, kind, extension", TEXT_OUTPUTS)
 def test_text_output_is_current(example: str, kind: str, extension: str, update_golden: bool) -> None:
-    check_golden(OUTPUT / f"{example}.{extension}", rendered(example, kind).encode(), update_golden)
+    """What `derive EXAMPLE` writes: the Markdown links its SVG figures, written beside it in EXAMPLE.figures/."""
+    if kind == "latex":
+        check_golden(OUTPUT / f"{example}.tex", rendered(example, kind).encode(), update_golden)
+        return
+    from conftest import example_document
+
+    document = example_document(example, "scalar")
+    check_golden(OUTPUT / f"{example}.md", document.markdown(figures=f"{example}.figures").encode(), update_golden)
+    for name, svg in document.figures().items():
+        check_golden(OUTPUT / f"{example}.figures" / name, svg.encode(), update_golden)
+
+
+def test_the_default_run_writes_the_golden_mazur_and_its_figure(tmp_path: Path) -> None:
+    """`python -m derive`, the README's first command, writes output/mazur.md and its figure as they are here."""
+    run = run_python("from derive.cli import main; raise SystemExit(main([]))", tmp_path)
+    assert run.returncode == 0, run.stderr
+    for written in (tmp_path / "output").rglob("*"):
+        if written.is_file():
+            assert written.read_bytes() == (OUTPUT / written.relative_to(tmp_path / "output")).read_bytes(), written
 
 
 @pytest.mark.parametrize("example", PDF_OUTPUTS)
