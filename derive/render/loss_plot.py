@@ -16,7 +16,11 @@ def loss_svg(chart: Chart, title: str, x_label: str, y_label: str) -> str | None
     matplotlib.use("svg", force=True)
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({"svg.hashsalt": "derive", "svg.fonttype": "none", "font.size": 9}):
+    # Chinese labels: a CJK font after DejaVu, which lacks their glyphs (matplotlib falls back to it to measure;
+    # the SVG keeps the text as text, and a browser sets it from the same list).
+    settings = {"svg.hashsalt": "derive", "svg.fonttype": "none", "font.size": 9,
+                "font.family": ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "sans-serif"]}
+    with matplotlib.rc_context(settings):
         figure = Figure(figsize=(6.0, 3.2))
         axes = figure.add_subplot()
         axes.plot(chart.steps, chart.losses, marker="o", markersize=3, linewidth=1.2, color="#1f4e9c")
