@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 
@@ -29,6 +29,9 @@ from ..engine.parameters import Slot, read
 from ..engine.training import Training
 from ..errors import ToolMissingError, VerificationError
 from ..network import Network
+
+if TYPE_CHECKING:
+    from ..derivation.notation import Notation
 
 RELATIVE_TOLERANCE = 1e-12
 ABSOLUTE_TOLERANCE = 1e-15
@@ -94,8 +97,9 @@ class Report:
         return max((abs(to_float(c.difference)) for c in self.checks), default=0.0)
 
 
-def verify(network: Network, training: Training, notation: str | None = None) -> Report:
-    """Run PyTorch on ``network`` and compare, naming values in ``notation``; raise VerificationError when one disagrees."""
+def verify(network: Network, training: Training, notation: Notation | None = None) -> Report:
+    """Run PyTorch on ``network`` and compare, naming values as ``notation`` does (a document's, else the
+    network's own); raise VerificationError when one disagrees."""
     try:
         import torch
     except ImportError:
@@ -126,7 +130,8 @@ def verification_summary(network: Network, training: Training) -> dict[str, Any]
 # ---------------------------------------------------------------- what is compared
 
 
-def _checks(network: Network, training: Training, reference: dict[str, Any], notation: str | None) -> list[Check]:
+def _checks(network: Network, training: Training, reference: dict[str, Any],
+            notation: Notation | None) -> list[Check]:
     in_float = training.float64
     first, step = in_float.first, reference["steps"][0]
     updates = network.updates
@@ -166,14 +171,15 @@ def _checks(network: Network, training: Training, reference: dict[str, Any], not
     return checks
 
 
-def _ids_by_slot(network: Network, training: Training, scheme: str | None) -> tuple[dict, list[Slot]]:
-    """The IDs, in the notation ``scheme`` (by default the network's own), of every unit's net and out and of
-    every parameter, by place; the trained slots in the document's order."""
-    from ..derivation.graph import build_graph
-    from ..derivation.notation import Notation
+def _ids_by_slot(network: Network, training: Training, notation: Notation | None) -> tuple[dict, list[Slot]]:
+    """The IDs, in ``notation`` (a document's, whose graph is built already; else the network's own), of every
+    unit's net and out and of every parameter, by place; the trained slots in the document's order."""
+    if notation is None:
+        from ..derivation.graph import build_graph
+        from ..derivation.notation import Notation
 
-    graph = build_graph(network, len(training.first.batch))
-    notation = Notation(graph, network.train.optimizer, scheme)
+        notation = Notation(build_graph(network, len(training.first.batch)), network.train.optimizer)
+    graph = notation.graph
     names: dict = {}
     for layer in graph.layers:
         for unit in layer:

@@ -16,7 +16,7 @@ from .compare import Check, Report, verify
 def verification_section(derivation: Derivation) -> Section:
     """The document's verification section; raises VerificationError when a value disagrees."""
     network, training = derivation.network, derivation.training
-    report = verify(network, training, derivation.notation.scheme)
+    report = verify(network, training, derivation.notation)
     rows = tuple(
         (_row_label(derivation, check), Value(number=check.ours), Value(number=check.theirs),
          Value(number=check.difference, decimals=1))
