@@ -9,6 +9,7 @@ from typing import Any
 
 from ..derivation.model import NUMBER, Block, Chart, Derivation, Section, Table, is_number
 from ..derivation.nodes import Operator
+from ..network import Network
 from ..text.message import Code, Math, msg
 from .prose import Prose
 from .torch_print import listing_dtype, pytorch_listing
@@ -250,7 +251,7 @@ def chart_view(chart: Chart, prose: Prose) -> dict:
     }
 
 
-def _title(network: Any, prose: Prose) -> str:
+def _title(network: Network, prose: Prose) -> str:
     """The spec's title in the document's language, else its title, else the catalogue's default title."""
     given = dict(network.titles).get(prose.catalogue.language) or network.title
     return prose.escape(given) if given else prose.message(msg("document.default_title"))
