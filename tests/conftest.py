@@ -111,6 +111,21 @@ def check_golden(path: Path, expected: bytes, update_golden: bool) -> None:
     assert path.read_bytes() == expected, f"{path} is stale: run pytest --update-golden"
 
 
+def check_pdf_golden(path: Path, document: Any, update_golden: bool, require_engine: Any) -> None:
+    """A PDF of output/ was compiled from ``document``'s current LaTeX (with --update-golden: is compiled again).
+
+    Its bytes depend on the TeX installation, so it carries a stamp of its LaTeX source instead."""
+    from derive.files import write_atomic
+    from derive.render.pdf import source_stamp
+
+    if update_golden:
+        require_engine()
+        write_atomic(path, document.render())
+    assert path.exists(), f"{path} is missing: run pytest --update-golden"
+    stamps = re.findall(rb"derive-latex-sha256:[0-9a-f]{64}", path.read_bytes())
+    assert stamps == [source_stamp(document.latex()).encode()], f"{path} was built from other LaTeX: run pytest --update-golden"
+
+
 def require_pdflatex() -> str:
     """The path of pdflatex; skips the test without it (fails when CI=true)."""
     return require_program("pdflatex")

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    EXAMPLES, FIXTURES, OUTPUT, check_golden, rendered, require_pdflatex, require_torch, run_python, wide_spec,
+    EXAMPLES, FIXTURES, OUTPUT, check_golden, check_pdf_golden, rendered, require_pdflatex, require_torch, run_python, wide_spec,
 )
 from derive.api import Document, derive, load
 from derive.files import write_atomic
 from derive.options import Options
-from derive.render.pdf import source_stamp
 
 TEXT_OUTPUTS = [(example, kind, extension) for example in EXAMPLES for kind, extension in (("markdown", "md"), ("latex", "tex"))]
 PDF_OUTPUTS = ["mazur"]
@@ -51,15 +50,8 @@ def test_the_default_run_writes_the_golden_mazur_and_its_figure(tmp_path: Path) 
 
 @pytest.mark.parametrize("example", PDF_OUTPUTS)
 def test_pdf_output_was_compiled_from_the_current_latex(example: str, update_golden: bool) -> None:
-    """A PDF's bytes depend on the TeX installation, so it carries a stamp of its LaTeX source instead."""
-    document = Document(load(example), Options(format="pdf"))
-    path = OUTPUT / f"{example}.pdf"
-    if update_golden:
-        require_pdflatex()
-        write_atomic(path, document.render())
-    assert path.exists(), f"{path} is missing: run pytest --update-golden"
-    stamps = re.findall(rb"derive-latex-sha256:[0-9a-f]{64}", path.read_bytes())
-    assert stamps == [source_stamp(document.latex()).encode()], f"{path} was built from other LaTeX: run pytest --update-golden"
+    check_pdf_golden(OUTPUT / f"{example}.pdf", Document(load(example), Options(format="pdf")), update_golden,
+                     require_pdflatex)
 
 
 # The seed script derived from its own source with --verify. It is read from the byte-for-byte copy

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    EXAMPLES, OUTPUT, ROOT, TESTS, check_golden, rendered, require_cjk_fallback_font, require_katex,
+    EXAMPLES, OUTPUT, ROOT, TESTS, check_golden, check_pdf_golden, rendered, require_cjk_fallback_font, require_katex,
                       require_pdftotext, require_torch, require_xelatex)
 from derive.api import Document, load
-from derive.files import write_atomic
 from derive.options import Options
-from derive.render.pdf import compile_pdf, engine_of, source_stamp
+from derive.render.pdf import compile_pdf, engine_of
 from derive.text.catalogue import catalogue
 from test_language import CODE_SPAN, user_text
 
@@ -250,14 +249,8 @@ def test_the_chinese_markdown_in_output_is_current(name: str, update_golden: boo
 
 @pytest.mark.parametrize("name", GOLDEN_PDF)
 def test_the_chinese_pdf_in_output_was_compiled_from_the_current_latex(name: str, update_golden: bool) -> None:
-    document = Document(load(name), Options(lang="zh", format="pdf"))
-    path = OUTPUT / f"{name}.zh.pdf"
-    if update_golden:
-        require_xelatex()
-        write_atomic(path, document.render())
-    assert path.exists(), f"{path} is missing: run pytest --update-golden"
-    stamps = re.findall(rb"derive-latex-sha256:[0-9a-f]{64}", path.read_bytes())
-    assert stamps == [source_stamp(document.latex()).encode()], f"{path} was built from other LaTeX: run pytest --update-golden"
+    check_pdf_golden(OUTPUT / f"{name}.zh.pdf", Document(load(name), Options(lang="zh", format="pdf")), update_golden,
+                     require_xelatex)
 
 
 def test_ci_is_set_up_for_chinese() -> None:
