@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from startup import median_seconds
+from startup import BASELINE, median_seconds
 
 GOAL = 12
 
@@ -29,7 +29,7 @@ def main() -> None:
     checkout = str(Path(__file__).resolve().parents[1])  # time this checkout's derive, from any folder
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [checkout, os.environ.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as folder:
-        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], args.runs, folder)
+        baseline = median_seconds(BASELINE, args.runs, folder)
         command = [sys.executable, "-m", "derive", "exercise", args.spec, "--variants", str(args.variants),
                    "--seed", "1", "-o", "class"]
         exercise = median_seconds(command, args.runs, folder)

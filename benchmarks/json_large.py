@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from startup import median_seconds
+from startup import BASELINE, median_seconds
 
 
 def spec_text(hidden: int, steps: int, seed: int = 0) -> str:
@@ -59,7 +59,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         spec = Path(folder) / "large.toml"
         spec.write_text(spec_text(args.hidden, args.steps), encoding="utf-8")
-        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], args.runs, folder)
+        baseline = median_seconds(BASELINE, args.runs, folder)
         command = [sys.executable, "-m", "derive", str(spec), "--format", "json", "-o", "large.json"]
         derive = median_seconds(command, args.runs, folder)
     parameters = 2 * args.hidden + args.hidden + args.hidden * 2 + 2

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from startup import median_seconds
+from startup import BASELINE, median_seconds
 
 LAYERS = 4
 WIDTHS = (4, 8, 16)
@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--naive-budget", type=float, default=60.0, help="seconds allowed for one naive diff")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], 5, folder)
+        baseline = median_seconds(BASELINE, 5, folder)
         print(f"baseline python -c 'import sympy, jinja2': {baseline:.2f} s")
         derived = {}
         for width in WIDTHS:

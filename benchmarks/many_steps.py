@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from startup import median_seconds
+from startup import BASELINE, median_seconds
 
 STEPS = 10_000
 
@@ -23,7 +23,7 @@ def main() -> None:
     spec = re.sub(r"steps = \d+", f"steps = {STEPS}", seed)
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "seed10k.toml").write_text(spec)
-        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], 5, folder)
+        baseline = median_seconds(BASELINE, 5, folder)
         print(f"python -c 'import sympy, jinja2': {baseline:.3f} s")
         for kind in ("json", "markdown"):
             seconds = median_seconds([sys.executable, "-m", "derive", "seed10k.toml", "--format", kind, "-o", "-"], 3, folder)

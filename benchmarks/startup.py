@@ -16,6 +16,9 @@ import tempfile
 import time
 
 
+BASELINE = [sys.executable, "-c", "import sympy, jinja2"]  # what every benchmark's ratio divides by
+
+
 def median_seconds(command: list[str], runs: int, cwd: str) -> float:
     """The median wall time of ``runs`` runs of ``command`` (after one warm-up run, which writes the bytecode)."""
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
@@ -34,7 +37,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], args.runs, folder)
+        baseline = median_seconds(BASELINE, args.runs, folder)
         derive = median_seconds([sys.executable, "-m", "derive"], args.runs, folder)
     print(f"python -c 'import sympy, jinja2': {baseline:.3f} s (median of {args.runs})")
     print(f"python -m derive (seed, markdown): {derive:.3f} s (median of {args.runs})")

@@ -11,7 +11,7 @@ import argparse
 import sys
 import tempfile
 
-from startup import median_seconds
+from startup import BASELINE, median_seconds
 
 GOAL = 2.0
 COMMANDS = {
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        baseline = median_seconds([sys.executable, "-c", "import sympy, jinja2"], args.runs, folder)
+        baseline = median_seconds(BASELINE, args.runs, folder)
         print(f"python -c 'import sympy, jinja2': {baseline:.3f} s (median of {args.runs})")
         for name, arguments in COMMANDS.items():
             seconds = median_seconds([sys.executable, *arguments], args.runs, folder)
