@@ -211,10 +211,12 @@ def run(args: argparse.Namespace) -> None:
         write_stdout(document.render())
         return
     figures: dict[Path, bytes] = {}
-    if args.format == "markdown":  # the SVG figures beside it, in <name>.figures/, which it links
-        folder = f"{path.stem}.figures"
-        data = document.markdown(figures=folder).encode()
-        figures = {path.parent / folder / name: svg.encode() for name, svg in document.figures().items()}
+    from .files import figure_folder
+
+    folder = figure_folder(path) if args.format == "markdown" else None
+    if folder is not None:  # the SVG figures beside the Markdown, in <name>.figures/, which it links
+        data = document.markdown(figures=folder.name).encode()
+        figures = {folder / name: svg.encode() for name, svg in document.figures().items()}
     else:
         data = document.render()
     write_files({**figures, path: data}, args.output or str(path))

@@ -185,3 +185,17 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def figure_folder(path: Path) -> Path | None:
+    """Where a Markdown file's figures go: <name>.figures/ beside the file the path really names (a link's
+    target, the file a redirected /dev/stdout writes to); None where it names a device or a pipe, which
+    has no folder beside it (/dev/null.figures is no place to write)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None  # a new file (or a link to one)
+    if mode is not None and not stat.S_ISREG(mode):
+        return None
+    real = Path(os.path.realpath(path)) if os.path.islink(path) else path  # as given, unless a link leads on
+    return real.parent / f"{real.stem}.figures"

@@ -47,6 +47,9 @@ def test_a_symlink_stays_a_symlink_and_its_target_is_replaced(workdir, capsys) -
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text().startswith("# A step-by-step")
     assert leftovers(workdir) == [] and leftovers(workdir / "real") == []
+    # the figures sit beside the file the Markdown really is, where its relative links point
+    assert "](doc.figures/network.svg)" in target.read_text() and (workdir / "real" / "doc.figures" / "network.svg").is_file()
+    assert not (workdir / "doc.figures").exists()
 
 
 def test_a_dangling_symlink_creates_its_target(workdir, capsys) -> None:
@@ -64,6 +67,7 @@ def test_a_symlink_to_a_device_writes_the_device(workdir, capsys) -> None:
     assert status == 0, err
     assert link.is_symlink() and os.readlink(link) == os.devnull
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert not (workdir / "null.figures").exists() and not os.path.exists(os.devnull + ".figures")
 
 
 @pytest.fixture
@@ -87,6 +91,8 @@ def test_dev_stdout_redirected_to_a_file(workdir, dev_stdout) -> None:
     assert result.returncode == 0, result.stderr
     assert (workdir / "file").read_text().startswith("# A step-by-step")
     assert os.path.islink("/dev/stdout")
+    assert not os.path.exists("/dev/stdout.figures")  # beside the file it writes to, never in /dev
+    assert "](file.figures/network.svg)" in (workdir / "file").read_text() and (workdir / "file.figures").is_dir()
 
 
 def test_a_link_of_ones_own_to_the_descriptor_is_written_through_it(workdir) -> None:
@@ -137,6 +143,7 @@ def test_a_named_pipe_is_written_in_place(workdir) -> None:
         os.close(reader)
     assert process.wait(timeout=60) == 0, process.stderr.read()
     assert data.startswith(b"# A step-by-step") and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert b".figures/" not in data and not (workdir / "pipe.figures").exists()  # a pipe has nothing beside it
 
 
 # ---------------------------------------------------------------- modes and read-only files
@@ -268,6 +275,7 @@ def test_a_full_disk_on_stdout_is_a_clean_refusal(capsys, monkeypatch) -> None:
 def test_dev_full_as_output_and_as_stdout(workdir) -> None:
     result = run_derive(["mazur", "-o", "/dev/full"], workdir)
     assert result.returncode == 2 and b"no space left" in result.stderr, result.stderr
+    assert not os.path.exists("/dev/full.figures")
     with open("/dev/full", "wb") as full:
         result = run_derive(["mazur", "-o", "-"], workdir, stdout=full, stderr=subprocess.PIPE)
     assert result.returncode == 2, result.stderr

@@ -1,4 +1,4 @@
-"""The loss curve as SVG, drawn by matplotlib (an optional extra: ``pip install derive[plot]``), imported only here."""
+"""The loss curve as SVG, drawn by matplotlib (an optional extra: ``pip install "backprop-derive[plot]"``), imported only here."""
 
 from __future__ import annotations
 
