@@ -450,3 +450,45 @@ def test_the_seeds_figure_sits_on_page_one_with_its_introduction(tmp_path: Path)
     page = subprocess.run([pdftotext, "-f", "1", "-l", "1", str(tmp_path / "mazur.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "The network" in page and "Figure 1" in page
+
+
+def brute_force_spots(scene, own: int, width: float, height: float, text) -> list:
+    """Every step along the arrow whose label ``clear`` accepts, tried one by one."""
+    from derive.render.figure import labels
+
+    (ax, ay), (bx, by) = segment = scene.segments[own]
+    length = math.hypot(bx - ax, by - ay)
+    first, count = labels._steps(length, width)
+    spots = [labels._spot(segment, length, first + k * labels.STEP_CM, width, height, text) for k in range(count)]
+    return [label for label in spots if scene.clear(label, own)]
+
+
+@pytest.fixture
+def spots_checked(monkeypatch) -> list[int]:
+    """Makes every search for label spots also try each spot one by one, and fail on any difference."""
+    from derive.render.figure import labels
+
+    searched = []
+    fast = labels._Scene.clear_spots
+
+    def checked(scene, own, width, height, text):
+        found = fast(scene, own, width, height, text)
+        assert found == brute_force_spots(scene, own, width, height, text), f"arrow {own}"
+        searched.append(len(found))
+        return found
+
+    monkeypatch.setattr(labels._Scene, "clear_spots", checked)
+    return searched
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_label_spots_found_by_stretches_are_those_tried_one_by_one(name: str, spots_checked: list[int]) -> None:
+    figure_of(load(name))
+    assert spots_checked
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(networks())
+def test_label_spots_of_random_networks_are_those_tried_one_by_one(spots_checked: list[int],
+                                                                  case: tuple[Network, str | None]) -> None:
+    figure_of(*case)

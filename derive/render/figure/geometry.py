@@ -31,6 +31,19 @@ def segment_hits_box(a: Point, b: Point, box: Box) -> bool:
     return True
 
 
+def band_span(a: Point, b: Point, half: float) -> tuple[float, float] | None:
+    """The least and greatest x of the part of segment ab with |y| <= half, or None where it has none."""
+    (ax, ay), (bx, by) = a, b
+    if ay == by:
+        return (min(ax, bx), max(ax, bx)) if abs(ay) <= half else None
+    low, high = sorted(((-half - ay) / (by - ay), (half - ay) / (by - ay)))
+    low, high = max(low, 0.0), min(high, 1.0)
+    if low > high:
+        return None
+    xs = ax + low * (bx - ax), ax + high * (bx - ax)
+    return min(xs), max(xs)
+
+
 def local_box(label: Label, margin: float = 0.0) -> Box:
     """A label's box in its own frame, grown by ``margin`` on every side."""
     w, h = label.width / 2 + margin, label.height / 2 + margin
@@ -79,6 +92,12 @@ class Grid:
         for i in range(math.floor(box[0] / size), math.floor(box[2] / size) + 1):
             for j in range(math.floor(box[1] / size), math.floor(box[3] / size) + 1):
                 yield i, j
+
+    def cell_box(self, box: Box) -> Box:
+        """The box of the cells that ``box`` is filed under (each cell as a closed square)."""
+        size = self.CELL_CM
+        return (math.floor(box[0] / size) * size, math.floor(box[1] / size) * size,
+                (math.floor(box[2] / size) + 1) * size, (math.floor(box[3] / size) + 1) * size)
 
     def add(self, index: int, box: Box) -> None:
         """File ``index`` under every cell of ``box``."""
