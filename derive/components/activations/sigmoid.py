@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ...expressions import one_minus, product, total
 from .base import ACTIVATIONS, Activation, Ops, safe_exp
 
 
@@ -23,10 +24,12 @@ class Sigmoid(Activation):
     torch_methods = ("sigmoid",)
 
     def expression(self, z: sp.Symbol) -> sp.Expr:
-        return 1 / (1 + sp.exp(-z))
+        # Built unevaluated, node for node what 1 / (1 + exp(-z)) evaluates to: SymPy's first evaluated
+        # sum imports sympy.tensor, a fifth of the time the seed's document takes beyond importing SymPy.
+        return sp.Pow(total([sp.Integer(1), sp.exp(-z)]), -1, evaluate=False)
 
     def derivative(self, z: sp.Symbol, a: sp.Symbol) -> sp.Expr:
-        return a * (1 - a)
+        return product(a, one_minus(a))
 
     def exact_value(self, z: Any, ops: Ops) -> Any:
         return 1 / (1 + ops.mp.exp(-ops.mpf(z)))

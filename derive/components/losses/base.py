@@ -107,7 +107,7 @@ class Squared(Loss):
     factor: ClassVar[Fraction] = Fraction(1)
 
     def term(self, a: sp.Symbol, y: sp.Symbol) -> sp.Expr:
-        square = (y - a) ** 2
+        square = sp.Pow(subtract(y, a), 2, evaluate=False)  # unevaluated: see Sigmoid.expression
         return square if self.factor == 1 else sp.Rational(self.factor.numerator, self.factor.denominator) * square
 
     def derivative_shown(self, a: sp.Symbol, y: sp.Symbol, a_value: Any, y_value: Any) -> sp.Expr:
