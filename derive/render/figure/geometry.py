@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .shapes import Arrow, Box, Label, Node, Point
 
@@ -121,14 +121,20 @@ class Grid:
         return found
 
 
-def grazes(nodes: tuple[Node, ...], arrows: list[Arrow]) -> Iterator[tuple[Arrow, int]]:
-    """Each arrow with each node it passes within the clearance of, other than its own two."""
-    grid = Grid()
-    for n, node in enumerate(nodes):
-        grid.add(n, grown((node.x, node.y, node.x, node.y), node.radius + CLEARANCE_CM))
+def grazes(nodes: tuple[Node, ...], arrows: list[Arrow], among: Iterable[int] | None = None) -> Iterator[tuple[Arrow, int]]:
+    """Each arrow with each node (of those numbered ``among``, or any) it passes within the clearance
+    of, other than its own two. A few nodes named by ``among`` are each tried; many go in a grid first."""
+    if among is not None:
+        def near(_: Box, listed: tuple[int, ...] = tuple(among)) -> Iterable[int]:
+            return listed
+    else:
+        grid = Grid()
+        for n, node in enumerate(nodes):
+            grid.add(n, grown((node.x, node.y, node.x, node.y), node.radius + CLEARANCE_CM))
+        near = grid.near
     for arrow in arrows:
         start, tip, _ = rim_points(nodes, arrow)
-        for n in grid.near(segment_bounds(start, tip)):
+        for n in near(segment_bounds(start, tip)):
             node = nodes[n]
             if n not in (arrow.source, arrow.target) and (
                     _point_segment_gap((node.x, node.y), start, tip) < node.radius + CLEARANCE_CM):

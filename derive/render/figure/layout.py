@@ -54,16 +54,15 @@ def network_layout(graph: Graph, notation: Notation) -> Layout:
     arrow per parameter, and the richest labelling that fits, at the most compact spacing that holds it."""
     shape = _Shape(tuple([len(graph.inputs)] + [len(layer) for layer in graph.layers]),
                    tuple(_bias_kind(graph, l) for l in range(len(graph.layers))))
-    arrow_count = sum(a * b for a, b in zip(shape.widths, shape.widths[1:])) + sum(
-        w for w, kind in zip(shape.widths[1:], shape.biases) if kind != "none")
-    if arrow_count <= MOST_LABELS:
+    arrows = _arrows(graph, notation, shape)  # the same at every spacing: only the nodes move
+    if len(arrows) <= MOST_LABELS:
         for mode in MODES[:-1]:
             for unit_gap, layer_gap in SPACINGS:
-                drawing = _drawing(graph, notation, shape, unit_gap, layer_gap, mode)
+                drawing = _drawing(graph, notation, shape, arrows, unit_gap, layer_gap, mode)
                 if drawing is not None:
                     return drawing
     # Without labels, the widest spacing makes the arrows least steep.
-    return _drawing(graph, notation, shape, SPACINGS[0][0], SPACINGS[-1][1], MODES[-1])
+    return _drawing(graph, notation, shape, arrows, SPACINGS[0][0], SPACINGS[-1][1], MODES[-1])
 
 
 def _bias_kind(graph: Graph, layer: int) -> str:
@@ -74,13 +73,13 @@ def _bias_kind(graph: Graph, layer: int) -> str:
     return "shared" if found[0].slot.row is None else "per_neuron"
 
 
-def _drawing(graph: Graph, notation: Notation, shape: _Shape, unit_gap: float, layer_gap: float,
-             mode: str) -> Layout | None:
+def _drawing(graph: Graph, notation: Notation, shape: _Shape, arrows: list[Arrow], unit_gap: float,
+             layer_gap: float, mode: str) -> Layout | None:
     """The figure at this spacing with labels of this mode, or None where the labels do not fit."""
     gaps = _column_gaps(shape, unit_gap)
     layer_gap = min(layer_gap, (MAX_WIDTH_CM - 2 * NODE_RADIUS_MAX_CM) / max(len(shape.widths) - 1, 1))
     node_pt, radius = _node_size(_node_names(graph, notation, shape), _node_room(shape, gaps, layer_gap))
-    nodes, arrows = _nodes_and_arrows(graph, notation, shape, gaps, layer_gap, radius)
+    nodes = _nodes(graph, notation, shape, arrows, gaps, layer_gap, radius)
     labels = place_labels(nodes, arrows, mode)
     if labels is None:
         return None
@@ -135,22 +134,24 @@ def _shared_bias(graph: Graph, layer: int) -> Parameter:
     return next(p for p in graph.parameters if p.layer == layer and p.slot.kind == "bias")
 
 
-def _nodes_and_arrows(graph: Graph, notation: Notation, shape: _Shape, gaps: list[float], layer_gap: float,
-                      radius: float) -> tuple[tuple[Node, ...], list[Arrow]]:
-    """The nodes and arrows, with the bias nodes at the first of their places where no arrow grazes a
-    node it does not join (or, failing that, where the fewest bias arrows and bias nodes are grazed)."""
+def _nodes(graph: Graph, notation: Notation, shape: _Shape, arrows: list[Arrow], gaps: list[float],
+           layer_gap: float, radius: float) -> tuple[Node, ...]:
+    """The nodes, with the bias nodes at the first of their places where no arrow grazes a node it
+    does not join (or, failing that, where the fewest bias arrows and bias nodes are grazed)."""
     columns = _columns(notation, shape, gaps, layer_gap, radius)
-    best: tuple[int, tuple[Node, ...], list[Arrow]] | None = None
+    biases = range(len(columns), len(columns) + sum(kind != "none" for kind in shape.biases))
+    from_bias = [arrow for arrow in arrows if arrow.source in biases]
+    others = [arrow for arrow in arrows if arrow.source not in biases]
+    best: tuple[int, tuple[Node, ...]] | None = None
     for shift in BIAS_SHIFTS:
         nodes = columns + _bias_nodes(graph, notation, shape, gaps, layer_gap, radius, shift)
-        arrows = _arrows(graph, notation, nodes)
-        grazed = sum(1 for arrow, node in grazes(nodes, arrows)
-                     if nodes[node].kind == "bias" or nodes[arrow.source].kind == "bias")
+        # What counts: a bias arrow grazing any node, and any arrow grazing a bias node.
+        grazed = sum(1 for _ in grazes(nodes, from_bias)) + sum(1 for _ in grazes(nodes, others, among=biases))
         if best is None or grazed < best[0]:
-            best = (grazed, nodes, arrows)
+            best = (grazed, nodes)
         if grazed == 0:
             break
-    return best[1], best[2]
+    return best[1]
 
 
 def _columns(notation: Notation, shape: _Shape, gaps: list[float], layer_gap: float, radius: float) -> tuple[Node, ...]:
@@ -177,9 +178,12 @@ def _bias_nodes(graph: Graph, notation: Notation, shape: _Shape, gaps: list[floa
     return tuple(nodes)
 
 
-def _arrows(graph: Graph, notation: Notation, nodes: tuple[Node, ...]) -> list[Arrow]:
-    """An arrow per weight, and per bias from its layer's bias node to each neuron it feeds."""
-    index = {node.key: i for i, node in enumerate(nodes)}
+def _arrows(graph: Graph, notation: Notation, shape: _Shape) -> list[Arrow]:
+    """An arrow per weight, and per bias from its layer's bias node to each neuron it feeds; nodes are
+    numbered column by column, then the bias nodes layer by layer."""
+    starts = [sum(shape.widths[:c]) for c in range(len(shape.widths))]
+    bias_nodes = {l: sum(shape.widths) + k for k, l in
+                  enumerate(l for l, kind in enumerate(shape.biases) if kind != "none")}
     arrows = []
     for parameter in graph.parameters:
         slot = parameter.slot
@@ -187,15 +191,15 @@ def _arrows(graph: Graph, notation: Notation, nodes: tuple[Node, ...]) -> list[A
         name, quantity = notation.names[parameter.symbol], notation.ids[parameter.symbol]
         named = {"value": (name, value), "name": (name, None), "none": None}
         if slot.kind == "weight":
-            source, target = index[f"n{slot.layer}x{slot.column}"], index[f"n{slot.layer + 1}x{slot.row}"]
+            source, target = starts[slot.layer] + slot.column, starts[slot.layer + 1] + slot.row
             arrows.append(Arrow(source, target, quantity, False, named))
             continue
         # A shared bias's name is on its node, so its arrows carry the value alone.
         texts = named if slot.row is not None else {"value": (None, value), "name": None, "none": None}
         rows = [slot.row] if slot.row is not None else range(len(graph.layers[slot.layer]))
         for row in rows:
-            target = index[f"n{slot.layer + 1}x{row}"]
-            arrows.append(Arrow(index[f"b{slot.layer}"], target, quantity, not parameter.trained, texts))
+            arrows.append(Arrow(bias_nodes[slot.layer], starts[slot.layer + 1] + row, quantity,
+                                not parameter.trained, texts))
     return arrows
 
 
