@@ -18,6 +18,8 @@ ROW_BUDGET = 52  # estimated visible characters of one step of a row before the 
 LINE_BUDGET = 78  # estimated visible characters of a whole row, its left-hand side included
 MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
 PLAIN_MARKS = re.compile(r"[{}^_&]")
+SPACING_COMMANDS = re.compile(r"\\(left|right|mathit|operatorname|quad)\b")
+COMMAND = re.compile(r"\\[a-zA-Z]+")
 
 
 class Typesetter:
@@ -146,9 +148,9 @@ def visible_width(tex: str) -> int:
     if "\\" not in tex and not PLAIN_MARKS.search(tex):
         return len(tex) - tex.count(" ")  # plain text (a number): nothing to strip but spaces
     tex = MATRIX.sub(lambda match: "x" * _matrix_width(match.group(1)), tex)
-    tex = re.sub(r"\\(left|right|mathit|operatorname|quad)\b", "", tex)
-    tex = re.sub(r"\\[a-zA-Z]+", "x", tex)
-    tex = re.sub(r"[{}^_&]", "", tex)
+    tex = SPACING_COMMANDS.sub("", tex)
+    tex = COMMAND.sub("x", tex)
+    tex = PLAIN_MARKS.sub("", tex)
     return len(tex.replace(" ", ""))
 
 
@@ -161,13 +163,13 @@ def _matrix_width(body: str) -> int:
 
 def _pack(parts: list[str]) -> list[str]:
     rows: list[str] = []
-    current = ""
+    current, width = "", 0  # parts are whole terms joined by spaces, so their widths add up
     for part in parts:
-        candidate = f"{current} {part}".strip()
-        if current and visible_width(candidate) > ROW_BUDGET:
+        part_width = visible_width(part)
+        if current and width + part_width > ROW_BUDGET:
             rows.append(current)
-            current = part
+            current, width = part, part_width
         else:
-            current = candidate
+            current, width = f"{current} {part}".strip(), width + part_width
     rows.append(current)
     return rows
