@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..engine.training import Training
 from ..errors import SpecError
@@ -13,8 +13,6 @@ from .backward import backward_section, batch_section
 from .facts import Facts, focus
 from .float64 import notes
 from .forward import forward_section, loss_section
-from .circuit import Circuit, build_circuit
-from .circuit_section import graph_backward_section, graph_forward_section
 from .graph import Graph, build_graph
 from .model import Derivation, Section
 from .network_section import network_section
@@ -22,6 +20,9 @@ from .notation import Notation
 from .quantities import Quantities
 from .tabulate import build_quantities
 from .update import after_section, summary_section, trace_section, update_section
+
+if TYPE_CHECKING:
+    from .circuit import Circuit
 
 
 def derive_document(
@@ -47,6 +48,8 @@ def derive_document(
     facts = Facts(network, training, graph, naming, quantities, chosen, precision, line_notes)
     sections: list[Section] = [network_section(facts)]
     if circuit is not None:
+        from .circuit_section import graph_backward_section, graph_forward_section  # only the graph view needs them
+
         sections.extend((graph_forward_section(facts, circuit), loss_section(facts), graph_backward_section(facts, circuit)))
     elif style == "matrix":
         from .matrix import matrix_loss_section, matrix_sections  # only the matrix form needs it
@@ -72,8 +75,10 @@ def derive_document(
     return Derivation(network, training, graph, naming, quantities, tuple(sections), circuit.names if circuit else None)
 
 
-def _circuit(graph: Graph, naming: Notation, quantities: Quantities, chosen: frozenset, batch: int) -> Circuit:
+def _circuit(graph: Graph, naming: Notation, quantities: Quantities, chosen: frozenset, batch: int) -> "Circuit":
     """The gates of the first sample; --only's first parameter picks where a large network's path starts."""
+    from .circuit import build_circuit
+
     start = next((unit for p in graph.parameters if p.symbol in chosen for unit in graph.consumers(p)), None)
     loss = graph.loss_total if batch == 1 else graph.sample_losses[0]
     return build_circuit(graph, naming, quantities, loss, start)

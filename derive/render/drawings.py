@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import sympy as sp
 
 from ..derivation.notation import Marked, Written
-from .circuit_figure import GATE_SIGNS, GATE_TEX, CircuitLayout
 from .environment import environment
 from .figure import Layout
 from .numbers import NumberFormat
 from .printer import latex_number
 from .typeset import Typesetter
+
+if TYPE_CHECKING:  # the graph view's modules load only when a document draws its circuit
+    from .circuit_figure import CircuitLayout
 
 FIGURE_DECIMALS = 4
 CM_PX = 37.8  # SVG user units per cm (96 dpi)
@@ -46,6 +48,8 @@ def _number(value: Any) -> tuple[str, str]:
 
 def circuit_view(layout: CircuitLayout, names: Mapping[sp.Basic, Written], math: Typesetter | None) -> dict:
     """The circuit with its names and numbers printed, for circuit.tex.j2 and circuit.svg.j2."""
+    from .circuit_figure import GATE_SIGNS, GATE_TEX
+
     spots = []
     for spot in layout.spots:
         if spot.op is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..derivation.model import Derivation
 from ..text.catalogue import catalogue
-from .circuit_figure import circuit_layout
 from .drawings import circuit_svg, network_svg
 from .figure import layout
 from .loss_plot import loss_svg
@@ -17,6 +16,8 @@ def figure_files(derivation: Derivation, language: str = "en") -> dict[str, str]
     files = {"network.svg": network_svg(layout(derivation), words.text("graph.network_alt"))}
     for section in derivation.sections:
         if section.circuit is not None:
+            from .circuit_figure import circuit_layout
+
             drawing = circuit_layout(section.circuit, derivation.graph)
             files["graph.svg"] = circuit_svg(drawing, derivation.names, words.text("graph.alt"))
         if section.chart is not None:

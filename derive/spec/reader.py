@@ -14,7 +14,6 @@ from typing import Any
 from .. import limits
 from ..components import ACTIVATIONS, LOSSES, OPTIMIZERS, Registry
 from ..network import Data, Layer, Matrix, Network, Published, Train
-from .exercise_table import read_exercise
 from .toml_lines import KeyPath, Locator
 from .torch_table import torch_layers
 from ..components.base import anything
@@ -275,6 +274,8 @@ class SpecReader(ValueReader):
 
     def exercise(self, value: Any, loss: Any) -> Any:
         """The [exercise] table: the grids a class set's variants are drawn from (derive exercise --variants)."""
+        from .exercise_table import read_exercise  # only a spec with an [exercise] table needs it
+
         return read_exercise(self, value, loss.probabilities)
 
     def title(self, value: Any) -> dict[str, Any]:
