@@ -62,5 +62,5 @@ def test_the_plain_install_does_not_require_torch(wheel: zipfile.ZipFile) -> Non
     unconditional = [line for line in requires if "extra ==" not in line]
     assert unconditional and not any("torch" in line for line in unconditional), requires
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["name"] != "derive" and project["scripts"]["derive"] == "derive.cli:main"
+    assert project["name"] != "derive" and project["scripts"]["derive"] == "derive.__main__:entry"
     assert all("torch==" in dep for extra in project["optional-dependencies"].values() for dep in extra if "torch" in dep)
