@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from startup import BASELINE, median_seconds
+from startup import BASELINE, interleaved_medians
 
 LAYERS = 4
 WIDTHS = (4, 8, 16)
@@ -78,19 +78,16 @@ def main() -> None:
     parser.add_argument("--naive-budget", type=float, default=60.0, help="seconds allowed for one naive diff")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        baseline = median_seconds(BASELINE, 5, folder)
-        print(f"baseline python -c 'import sympy, jinja2': {baseline:.2f} s")
-        derived = {}
-        for width in WIDTHS:
+        for width in WIDTHS:  # each beside its own baseline runs, so that both see the same load
             path = Path(folder) / f"mlp{width}.toml"
             path.write_text(spec_text(width))
-            seconds = median_seconds([sys.executable, "-m", "derive", str(path), "-o", "out.md"], 3, folder)
+            command = [sys.executable, "-m", "derive", str(path), "-o", "out.md"]
+            baseline, seconds = interleaved_medians([BASELINE, command], 5, folder)
             parameters = LAYERS * (width * width + width)
             size = (Path(folder) / "out.md").stat().st_size
-            derived[width] = seconds
             print(
                 f"{LAYERS} layers of width {width:2d} ({parameters:5d} parameters): {seconds:6.2f} s = "
-                f"{seconds / baseline:5.2f}x import; document {size / 1e6:.2f} MB"
+                f"{seconds / baseline:5.2f}x import ({baseline:.2f} s); document {size / 1e6:.2f} MB"
             )
     print("naive sympy.diff of the composed loss, one first-layer weight:")
     for width in (1, 2, 3, 4):
