@@ -419,3 +419,41 @@ def test_a_torch_spec_shows_the_name_as_typed_never_an_absolute_path(workdir, ca
     err = capsys.readouterr().err
     assert_refused(status, err, f"{workdir.name}/models/missing.py")
     assert str(workdir) not in err
+
+
+# ---------------------------------------------------------------- the compiled-template cache
+
+
+def seed_markdown_with_cache_in(cache: Path, cwd: Path) -> bytes:
+    """The seed's Markdown on stdout, from a run whose user cache folder is ``cache``."""
+    done = subprocess.run([sys.executable, "-m", "derive", "-o", "-"], cwd=cwd, capture_output=True,
+                          env=python_env(XDG_CACHE_HOME=str(cache)))
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_compiled_templates_are_kept_and_change_no_document(tmp_path: Path) -> None:
+    """A run that fills the cache, one that reads it and one that cannot write it print the same bytes."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would go")
+    without = seed_markdown_with_cache_in(blocked, tmp_path)
+    assert not blocked.is_dir()
+    cache = tmp_path / "cache"
+    filled, read = (seed_markdown_with_cache_in(cache, tmp_path) for _ in range(2))
+    assert list(cache.glob("derive/templates-*/__jinja2_*.cache")), "no compiled template was kept"
+    assert filled == read == without
+
+
+def test_a_template_edited_since_it_was_cached_is_compiled_again(tmp_path: Path) -> None:
+    import jinja2
+
+    from derive.render.environment import _QuietBytecodeCache
+
+    folder, kept = tmp_path / "templates", tmp_path / "kept"
+    folder.mkdir()
+    kept.mkdir()
+    for text in ("first {{ x }}", "second {{ x }}"):
+        (folder / "t.md.j2").write_text(text)
+        fresh = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), bytecode_cache=_QuietBytecodeCache(str(kept)))
+        assert fresh.get_template("t.md.j2").render(x=1) == text.replace("{{ x }}", "1")
+        assert len(list(kept.iterdir())) == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import jinja2
 
@@ -21,7 +23,7 @@ DELIMITERS = {"markdown": {}, "latex": LATEX_DELIMITERS, "svg": {}, "html": {}}
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's bytecode cache in its own private temporary folder; a cache it cannot read or write is no cache."""
+    """Jinja's bytecode cache in a folder of the user's cache; a cache it cannot read or write is no cache."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
@@ -37,11 +39,15 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs, as Python keeps bytecode: compiling a document's templates
-    takes longer than rendering them. Jinja keys each entry by the template's source, so an edit recompiles."""
+    """Compiled templates kept between runs (in $XDG_CACHE_HOME/derive, else ~/.cache/derive), as Python
+    keeps bytecode: compiling a document's templates took longer than rendering them. Jinja keys each
+    entry by the template's source, so an edited template is compiled again."""
     try:
-        return _QuietBytecodeCache()
-    except (OSError, RuntimeError):  # Jinja found no private folder it may use
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        folder = os.path.join(base, "derive", f"templates-{jinja2.__version__}")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return _QuietBytecodeCache(folder)
+    except (OSError, RuntimeError):  # no home folder, or one that may not be written
         return None
 
 
