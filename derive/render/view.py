@@ -94,10 +94,10 @@ def equation_groups(block: Block, math: Any, prose: Prose) -> list[dict]:
 
 
 # A table at most this long is one box that moves whole to the next page; a longer one is a longtable
-# that breaks across pages. 40 rows with subscripts take about 600pt of A4's 700pt text height at 11pt.
+# that breaks across pages. 40 rows with subscripts take about 550pt of A4's 730pt text height at 10pt.
 LONG_TABLE_ROWS = 40
-# The LaTeX line: A4 with 2.5cm margins leaves 455pt, 41.6em at 11pt; a little less, for the guess below.
-LINE_EM = 38.5
+# The LaTeX line: A4 with 2cm margins leaves 484pt, 48.4em at 10pt; a little less, for the guess below.
+LINE_EM = 42.0
 COLUMN_GAP_EM = 1.1  # \tabcolsep (6pt) on both sides of a column
 # Widths in em of Computer Modern at its design size, enough to guess a table's width from its TeX.
 CHAR_EM = {".": 0.28, ",": 0.28, "-": 0.78, "+": 0.78, "=": 0.78, "(": 0.39, ")": 0.39, "[": 0.28, "]": 0.28}
