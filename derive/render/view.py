@@ -65,12 +65,32 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
                 print=Code("print(t)"), detached=Code("print(t.detach())"),
             )),
             "listing": listing,
-            "columns": 2 if max(monospace_width(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
+            "columns": listing_columns(listing),
         },
     }
 
 
-TWO_COLUMN_LISTING = 44  # the longest line, in characters, that a half-width column of small type holds
+TWO_COLUMN_LISTING = 48  # the longest line, in characters, of a listing column: 0.49\linewidth holds 50 of 9pt type
+MOST_LISTING_COLUMN_LINES = 40  # the longest column that fits on a page with room to spare
+
+
+def listing_columns(listing: str) -> list[str]:
+    """The listing in two columns side by side when its lines are short and it is not too long, split
+    between two printed tensors near its middle; else whole, in one column that may break across pages.
+
+    Two columns are one box that moves whole to the next page: multicols would balance them across
+    a page break instead, and lets a balanced column overrun the page by up to 12pt.
+    """
+    lines = listing.splitlines()
+    if max(monospace_width(line) for line in lines) > TWO_COLUMN_LISTING:
+        return [listing]
+    starts = [i for i, line in enumerate(lines) if i > 0 and line.startswith("#")]
+    if not starts:
+        return [listing]
+    middle = min(starts, key=lambda i: (abs(2 * i - len(lines)), i))
+    if max(middle, len(lines) - middle) > MOST_LISTING_COLUMN_LINES:
+        return [listing]
+    return ["\n".join(lines[:middle]), "\n".join(lines[middle:])]
 
 
 def monospace_width(line: str) -> int:
