@@ -24,8 +24,11 @@ from conftest import (
 from derive import limits
 from derive.api import Document
 from derive.options import Options
+from derive.render.pairs import paired
 from derive.render.pdf import compile_pdf
+from derive.render.view import listing_columns
 from derive.spec import load_spec, parse_spec
+from test_handout import MAZUR_FIGURES
 
 WORKERS = 2  # pdflatex runs are independent processes; two at a time on two cores
 
@@ -61,7 +64,8 @@ def test_every_example_compiles_without_overfull_lines(example_pdfs: dict, case)
     assert not overfull(log), overfull(log)
 
 
-PAGES_BEFORE = {"mazur": 10, "xor-tanh": 18, "adam-step": 18, "softmax-classifier": 30}  # before the handout work
+# Pages of every example that existed before the handout work, measured on ebd395a (scalar style, precision 9).
+PAGES_BEFORE = {"mazur": 10, "mazur-classic": 9, "xor-tanh": 18, "adam-step": 18, "softmax-classifier": 30}
 
 
 @pytest.mark.parametrize("example", sorted(PAGES_BEFORE))
@@ -73,6 +77,30 @@ def test_the_pdf_is_short_enough_to_print(example_pdfs: dict, example: str, tmp_
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     most = 6 if example == "mazur" else PAGES_BEFORE[example] // 2
     assert pages <= most, f"{example}: {pages} pages, at most {most}"
+
+
+def test_the_short_mazur_classic_pdf_drops_none_of_the_post_s_figures(example_pdfs: dict) -> None:
+    """The density comes from layout: every figure Mazur's post publishes is still printed."""
+    text = subprocess.run([require_pdftotext(), "-", "-"], input=example_pdfs[("mazur-classic", "scalar", 9)][0],
+                          capture_output=True, check=True).stdout.decode()
+    assert not [figure for figure in MAZUR_FIGURES if figure not in text]
+
+
+def test_one_line_equations_pair_down_two_columns_only_when_a_line_holds_two() -> None:
+    short = [[f"w_{{{k}}}^{{+}} &= 0.{k} - 0.5 \\cdot 0.00043856{k} \\approx 0.14978071{k}"] for k in range(1, 6)]
+    assert paired(short) == [[f"{short[k][0]} & {short[k + 3][0]}"] for k in range(2)] + [short[2]]
+    assert paired(short[:3]) == short[:3]  # a sequence of three reads down the page
+    long = [[row[0] + " + 0.123456789 + 0.123456789"] for row in short]
+    assert paired(long) == long
+    broken = short[:3] + [[short[3][0], r"&\quad + 1"]]
+    assert paired(broken) == broken
+
+
+def test_the_listing_splits_between_two_tensors_near_its_middle() -> None:
+    listing = "# output\ntensor([0.5])\n# loss\ntensor(0.25)\n# w.grad\ntensor([[1.0],\n        [2.0]])"
+    assert listing_columns(listing) == ["# output\ntensor([0.5])\n# loss\ntensor(0.25)",
+                                        "# w.grad\ntensor([[1.0],\n        [2.0]])"]
+    assert listing_columns(listing.replace("# loss", "# " + "a" * 60)) == [listing.replace("# loss", "# " + "a" * 60)]
 
 
 def wide_batch(widths: list[int], batch: int):
