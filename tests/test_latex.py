@@ -96,6 +96,16 @@ def test_one_line_equations_pair_down_two_columns_only_when_a_line_holds_two() -
     assert paired(broken) == broken
 
 
+def test_two_columns_part_neither_a_quantity_s_two_lines_nor_a_round_of_a_pattern() -> None:
+    matrix = [["Z &= W X + b"], ["Z &= 0.3775"], ["A &= \\sigma(Z)"], ["A &\\approx 0.593269992"]]
+    assert len(paired(matrix)) == 2  # Z beside A
+    gradients = [["d &= 1"], ["d &= 2"], ["G_{W} &= 3"], ["G_{W} &= 4"], ["G_{b} &= 5"], ["G_{b} &= 6"]]
+    assert paired(gradients) == gradients  # G_W's two lines would fall in different columns
+    momentum = [[f"v_{{{k}}} &= 0.{k}"] if k % 2 else [f"w_{{{k}}}^{{+}} &= 0.{k}"] for k in range(1, 11)]
+    assert paired(momentum) == momentum  # five rounds of (v, w⁺): the middle parts the third
+    assert len(paired(momentum[:8])) == 4  # four rounds: two down each column
+
+
 def test_the_listing_splits_between_two_tensors_near_its_middle() -> None:
     listing = "# output\ntensor([0.5])\n# loss\ntensor(0.25)\n# w.grad\ntensor([[1.0],\n        [2.0]])"
     assert listing_columns(listing) == ["# output\ntensor([0.5])\n# loss\ntensor(0.25)",

@@ -32,12 +32,48 @@ def paired(equations: list[list[str]]) -> list[list[str]]:
         return equations
     half = (len(equations) + 1) // 2
     left, right = [rows[0] for rows in equations[:half]], [rows[0] for rows in equations[half:]]
+    if not _splits_cleanly([rows[0].split("&", 1)[0].strip() for rows in equations], half):
+        return equations
     if _column_width(left) + _column_width(right) + PAIR_GAP > PAIR_BUDGET:
         return equations
     return [[f"{row} & {right[i]}" if i < len(right) else row] for i, row in enumerate(left)]
+
+
+def _splits_cleanly(sides: list[str], half: int) -> bool:
+    """Whether the left-hand sides break into two columns at ``half`` without parting what belongs
+    together: two lines of one quantity (Z's formula and Z's numbers), or one round of a repeating
+    pattern (a momentum v, then the parameter it moves, parameter after parameter)."""
+    if sides[half - 1] == sides[half]:
+        return False
+    families = [_family(side) for side in sides]
+    # a pattern that repeats at least twice; a longer "period" is only a start that recurs at the end
+    period = next((p for p in range(1, len(families) // 2 + 1) if families[p:] == families[:-p]), None)
+    return period is None or half % period == 0
+
+
+def _family(side: str) -> str:
+    """A left-hand side without its subscripts: w_{1}^{+} and w_{2}^{+} are both w^{+}."""
+    kept, index = [], 0
+    while index < len(side):
+        if side[index] != "_":
+            kept.append(side[index])
+            index += 1
+            continue
+        index += 1
+        if side[index : index + 1] == "{":
+            depth = 0
+            while index < len(side):
+                depth += {"{": 1, "}": -1}.get(side[index], 0)
+                index += 1
+                if depth == 0:
+                    break
+        else:
+            index += 1
+    return "".join(kept)
 
 
 def _column_width(rows: list[str]) -> int:
     """The width of one column pair of an align: its widest left-hand side and its widest right-hand side."""
     sides = [row.split("&", 1) for row in rows]
     return max(visible_width(lhs) for lhs, _ in sides) + max(visible_width(rhs) for _, rhs in sides)
+
