@@ -24,7 +24,7 @@ from conftest import (
 from derive import limits
 from derive.api import Document
 from derive.options import Options
-from derive.render.pairs import paired
+from derive.render.pairs import paired, side_by_side
 from derive.render.pdf import compile_pdf
 from derive.render.view import listing_columns
 from derive.spec import load_spec, parse_spec
@@ -104,6 +104,17 @@ def test_two_columns_part_neither_a_quantity_s_two_lines_nor_a_round_of_a_patter
     momentum = [[f"v_{{{k}}} &= 0.{k}"] if k % 2 else [f"w_{{{k}}}^{{+}} &= 0.{k}"] for k in range(1, 11)]
     assert paired(momentum) == momentum  # five rounds of (v, w⁺): the middle parts the third
     assert len(paired(momentum[:8])) == 4  # four rounds: two down each column
+
+
+def test_two_short_tables_share_a_row_when_the_line_holds_both() -> None:
+    def table(em: float, parts: int = 1, long: bool = False) -> dict:
+        return {"parts": [{"em": em}] * parts, "long": long}
+
+    narrow, wide = table(20.0), table(30.0)
+    assert side_by_side([narrow, narrow, narrow]) == [[narrow, narrow], [narrow]]
+    assert side_by_side([wide, narrow]) == [[wide], [narrow]]
+    assert side_by_side([table(10.0, long=True), narrow]) == [[table(10.0, long=True)], [narrow]]
+    assert side_by_side([table(10.0, parts=2), narrow]) == [[table(10.0, parts=2)], [narrow]]
 
 
 def test_the_listing_splits_between_two_tensors_near_its_middle() -> None:

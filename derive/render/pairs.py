@@ -1,7 +1,8 @@
-"""Short equations set two to a row in LaTeX, where a list of one-line equations would leave half
-of every line empty (the update's w⁺ = w − η·g lines, the backward pass's rules).
+"""Short equations set two to a row, and short tables side by side, in LaTeX, where a list of one-line
+equations or a narrow table would leave half of every line empty (the update's w⁺ = w − η·g lines,
+the backward pass's rules, the network's parameters beside its samples).
 
-Only the printed page gains: Markdown keeps one equation to a row, since a screen may be narrow.
+Only the printed page gains: Markdown keeps one equation and one table to a row, since a screen may be narrow.
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from .typeset import visible_width
+from .view import LINE_EM
 
 # The typesetter's characters (visible_width) that a 17 cm line of 10 pt math holds: a row of numbers
 # of 75 of them is 14.6 cm wide. A little less, for the estimate's error with letters.
 PAIR_BUDGET = 82
 PAIR_GAP = 4  # amsmath's \minalignsep between the two columns, and a margin
 FEWEST_PAIRED = 4  # two or three equations read as a sequence, not as a list
+TABLE_GAP_EM = 2.0  # between two tables side by side
 
 
 def paired_views(view: dict[str, Any]) -> None:
-    """Pair the equations of every group of a document view that a line holds two to a row, in place."""
+    """Pair, in place, the equations of every group of a document view that a line holds two to a row,
+    and set each section's tables in rows (``table_rows``) of one, or of two that fit side by side."""
     for section in view["sections"]:
+        section["table_rows"] = side_by_side(section["tables"])
         for block in section["blocks"]:
             for group in block["equations"]:
                 group["equations"] = paired(group["equations"])
@@ -77,3 +82,22 @@ def _column_width(rows: list[str]) -> int:
     sides = [row.split("&", 1) for row in rows]
     return max(visible_width(lhs) for lhs, _ in sides) + max(visible_width(rhs) for _, rhs in sides)
 
+
+def side_by_side(tables: list[dict]) -> list[list[dict]]:
+    """Tables (as ``table_layout`` gives them) in rows: two consecutive ones share a row when both are
+    short boxes of one part and the line holds them with a gap between; any other stands alone."""
+    rows: list[list[dict]] = []
+    for table in tables:
+        last = rows[-1] if rows else []
+        if len(last) == 1 and _beside(last[0], table):
+            last.append(table)
+        else:
+            rows.append([table])
+    return rows
+
+
+def _beside(left: dict, right: dict) -> bool:
+    """Whether two tables fit side by side: neither a longtable nor in parts, and together the line's width."""
+    if left["long"] or right["long"] or len(left["parts"]) > 1 or len(right["parts"]) > 1:
+        return False
+    return left["parts"][0]["em"] + TABLE_GAP_EM + right["parts"][0]["em"] <= LINE_EM

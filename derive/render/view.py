@@ -154,7 +154,8 @@ class Shape:
 
 
 def table_layout(table: Table, prose: Prose) -> dict:
-    """A table's cells as text, each column's kind and number shape, and the parts a LaTeX line can hold.
+    """A table's cells as text, each column's kind and number shape, and the parts a LaTeX line can hold
+    (each with its LaTeX column spec and its guessed width in em).
 
     A number cell also carries ``number``, the number in e-notation (-4.122307245e-9, as many digits
     as the document shows), which LaTeX's siunitx aligns on the decimal point; a text cell in a
@@ -177,7 +178,9 @@ def table_layout(table: Table, prose: Prose) -> dict:
             cell["number"] = _e_notation(cell["number"]) if cell["number"] else None
     parts = [
         {"kinds": [kinds[i] for i in columns], "shapes": [str(shapes[i]) for i in columns],
-         "header": [header[i] for i in columns], "rows": [[row[i] for i in columns] for row in rows]}
+         "header": [header[i] for i in columns], "rows": [[row[i] for i in columns] for row in rows],
+         "columns": "".join(f"S[table-format={shapes[i]}]" if kinds[i] == NUMBER else "l" for i in columns),
+         "em": sum(widths[i] for i in columns)}
         for columns in _parts(widths)
     ]
     return {"header": header, "kinds": kinds, "rows": rows, "parts": parts, "long": len(rows) > LONG_TABLE_ROWS}
