@@ -24,7 +24,7 @@ from conftest import (
 from derive import limits
 from derive.api import Document
 from derive.options import Options
-from derive.render.pairs import paired, side_by_side
+from derive.render.pairs import paired, paired_views, side_by_side
 from derive.render.pdf import compile_pdf
 from derive.render.view import listing_columns
 from derive.spec import load_spec, parse_spec
@@ -94,6 +94,17 @@ def test_one_line_equations_pair_down_two_columns_only_when_a_line_holds_two() -
     assert paired(long) == long
     broken = short[:3] + [[short[3][0], r"&\quad + 1"]]
     assert paired(broken) == broken
+    many = [[f"w_{{{k}}}^{{+}} &= 0.{k}"] for k in range(1, 80)]
+    assert paired(many) == many  # 40 rows: more than half a page that could not break
+
+
+def test_two_columns_are_one_display_that_does_not_break_across_pages() -> None:
+    short = [[f"w_{{{k}}}^{{+}} &= 0.{k}"] for k in range(1, 7)]
+    view = {"sections": [{"tables": [], "blocks": [{"equations": [
+        {"equations": short, "note": "", "whole": False}, {"equations": short[:2], "note": "", "whole": False}]}]}]}
+    paired_views(view)
+    two, one = view["sections"][0]["blocks"][0]["equations"]
+    assert (len(two["equations"]), two["whole"], one["equations"], one["whole"]) == (3, True, short[:2], False)
 
 
 def test_two_columns_part_neither_a_quantity_s_two_lines_nor_a_round_of_a_pattern() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .typeset import visible_width
+from .typeset import MATRIX, visible_width
 from .view import LINE_EM
 
 # The typesetter's characters (visible_width) that a 17 cm line of 10 pt math holds: a row of numbers
@@ -17,6 +17,9 @@ from .view import LINE_EM
 PAIR_BUDGET = 82
 PAIR_GAP = 4  # amsmath's \minalignsep between the two columns, and a margin
 FEWEST_PAIRED = 4  # two or three equations read as a sequence, not as a list
+# Two columns cannot break across pages: at most about half a page, in lines of text (a fraction is
+# two, a matrix as many as its rows).
+MOST_PAIRED_LINES = 30
 TABLE_GAP_EM = 2.0  # between two tables side by side
 
 
@@ -27,12 +30,15 @@ def paired_views(view: dict[str, Any]) -> None:
         section["table_rows"] = side_by_side(section["tables"])
         for block in section["blocks"]:
             for group in block["equations"]:
-                group["equations"] = paired(group["equations"])
+                pairs = paired(group["equations"])
+                # two columns read down the left, then down the right: a page break would interleave them
+                group["equations"], group["whole"] = pairs, group["whole"] or pairs != group["equations"]
 
 
 def paired(equations: list[list[str]]) -> list[list[str]]:
     """``equations`` (each a list of rows ``lhs &= ...``) two to a row, the first half down the left
-    column and the rest down the right, when all are one row long and two fit on a line; else as given."""
+    column and the rest down the right, when all are one row long, two fit on a line and the rows
+    fit in half a page; else as given."""
     if len(equations) < FEWEST_PAIRED or any(len(rows) != 1 or "&" not in rows[0] for rows in equations):
         return equations
     half = (len(equations) + 1) // 2
@@ -41,7 +47,14 @@ def paired(equations: list[list[str]]) -> list[list[str]]:
         return equations
     if _column_width(left) + _column_width(right) + PAIR_GAP > PAIR_BUDGET:
         return equations
-    return [[f"{row} & {right[i]}" if i < len(right) else row] for i, row in enumerate(left)]
+    rows = [f"{row} & {right[i]}" if i < len(right) else row for i, row in enumerate(left)]
+    return [[row] for row in rows] if sum(_lines(row) for row in rows) <= MOST_PAIRED_LINES else equations
+
+
+def _lines(row: str) -> int:
+    """About how many lines of text a row is tall: its tallest matrix, else two with a fraction, else one."""
+    matrices = [body.count("\\\\") + 1 for body in MATRIX.findall(row)]
+    return max(matrices + [2 if "\\frac" in row else 1])
 
 
 def _splits_cleanly(sides: list[str], half: int) -> bool:

@@ -100,16 +100,17 @@ def monospace_width(line: str) -> int:
 
 def equation_groups(block: Block, math: Any, prose: Prose) -> list[dict]:
     """A block's equations as aligned displays (each equation a list of rows): consecutive
-    equations share one display, and an equation with a note ends it so the note follows its line."""
+    equations share one display, and an equation with a note ends it so the note follows its line.
+    A display may break across pages between its equations unless ``whole``."""
     groups: list[dict] = []
     equations: list[list[str]] = []
     for equation in block.equations:
         equations.append(math.rows(equation))
         if equation.note:
-            groups.append({"equations": equations, "note": prose.message(equation.note)})
+            groups.append({"equations": equations, "note": prose.message(equation.note), "whole": False})
             equations = []
     if equations:
-        groups.append({"equations": equations, "note": ""})
+        groups.append({"equations": equations, "note": "", "whole": False})
     return groups
 
 
