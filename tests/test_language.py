@@ -277,7 +277,7 @@ def test_english_documents_keep_pdflatex_and_chinese_ones_take_xelatex_with_ctex
     assert engine_of(english) == "pdflatex" and "ctex" not in english and r"\usepackage{lmodern}" in english
     chinese = Document(load("mazur"), Options(lang="zh")).latex()
     assert engine_of(chinese) == "xelatex"
-    assert chinese.startswith("\\documentclass[11pt]{article}\n% !TEX program = xelatex\n")  # an editor's hint
+    assert chinese.startswith("\\documentclass[10pt]{article}\n% !TEX program = xelatex\n")  # an editor's hint
     assert r"\usepackage[UTF8, scheme=chinese, fontset=fandol]{ctex}" in chinese
     assert "fontenc" not in chinese  # T1 encoding is pdflatex's; xelatex sets Unicode fonts
 

@@ -24,8 +24,11 @@ from conftest import (
 from derive import limits
 from derive.api import Document
 from derive.options import Options
+from derive.render.pairs import paired, paired_views, side_by_side
 from derive.render.pdf import compile_pdf
+from derive.render.view import listing_columns
 from derive.spec import load_spec, parse_spec
+from test_handout import MAZUR_FIGURES
 
 WORKERS = 2  # pdflatex runs are independent processes; two at a time on two cores
 
@@ -61,7 +64,8 @@ def test_every_example_compiles_without_overfull_lines(example_pdfs: dict, case)
     assert not overfull(log), overfull(log)
 
 
-PAGES_BEFORE = {"mazur": 10, "xor-tanh": 18, "adam-step": 18, "softmax-classifier": 30}  # before the handout work
+# Pages of every example that existed before the handout work, measured on ebd395a (scalar style, precision 9).
+PAGES_BEFORE = {"mazur": 10, "mazur-classic": 9, "xor-tanh": 18, "adam-step": 18, "softmax-classifier": 30}
 
 
 @pytest.mark.parametrize("example", sorted(PAGES_BEFORE))
@@ -73,6 +77,62 @@ def test_the_pdf_is_short_enough_to_print(example_pdfs: dict, example: str, tmp_
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     most = 6 if example == "mazur" else PAGES_BEFORE[example] // 2
     assert pages <= most, f"{example}: {pages} pages, at most {most}"
+
+
+def test_the_short_mazur_classic_pdf_drops_none_of_the_post_s_figures(example_pdfs: dict) -> None:
+    """The density comes from layout: every figure Mazur's post publishes is still printed."""
+    text = subprocess.run([require_pdftotext(), "-", "-"], input=example_pdfs[("mazur-classic", "scalar", 9)][0],
+                          capture_output=True, check=True).stdout.decode()
+    assert not [figure for figure in MAZUR_FIGURES if figure not in text]
+
+
+def test_one_line_equations_pair_down_two_columns_only_when_a_line_holds_two() -> None:
+    short = [[f"w_{{{k}}}^{{+}} &= 0.{k} - 0.5 \\cdot 0.00043856{k} \\approx 0.14978071{k}"] for k in range(1, 6)]
+    assert paired(short) == [[f"{short[k][0]} & {short[k + 3][0]}"] for k in range(2)] + [short[2]]
+    assert paired(short[:3]) == short[:3]  # a sequence of three reads down the page
+    long = [[row[0] + " + 0.123456789 + 0.123456789"] for row in short]
+    assert paired(long) == long
+    broken = short[:3] + [[short[3][0], r"&\quad + 1"]]
+    assert paired(broken) == broken
+    many = [[f"w_{{{k}}}^{{+}} &= 0.{k}"] for k in range(1, 80)]
+    assert paired(many) == many  # 40 rows: more than half a page that could not break
+
+
+def test_two_columns_are_one_display_that_does_not_break_across_pages() -> None:
+    short = [[f"w_{{{k}}}^{{+}} &= 0.{k}"] for k in range(1, 7)]
+    view = {"sections": [{"tables": [], "blocks": [{"equations": [
+        {"equations": short, "note": "", "whole": False}, {"equations": short[:2], "note": "", "whole": False}]}]}]}
+    paired_views(view)
+    two, one = view["sections"][0]["blocks"][0]["equations"]
+    assert (len(two["equations"]), two["whole"], one["equations"], one["whole"]) == (3, True, short[:2], False)
+
+
+def test_two_columns_part_neither_a_quantity_s_two_lines_nor_a_round_of_a_pattern() -> None:
+    matrix = [["Z &= W X + b"], ["Z &= 0.3775"], ["A &= \\sigma(Z)"], ["A &\\approx 0.593269992"]]
+    assert len(paired(matrix)) == 2  # Z beside A
+    gradients = [["d &= 1"], ["d &= 2"], ["G_{W} &= 3"], ["G_{W} &= 4"], ["G_{b} &= 5"], ["G_{b} &= 6"]]
+    assert paired(gradients) == gradients  # G_W's two lines would fall in different columns
+    momentum = [[f"v_{{{k}}} &= 0.{k}"] if k % 2 else [f"w_{{{k}}}^{{+}} &= 0.{k}"] for k in range(1, 11)]
+    assert paired(momentum) == momentum  # five rounds of (v, w⁺): the middle parts the third
+    assert len(paired(momentum[:8])) == 4  # four rounds: two down each column
+
+
+def test_two_short_tables_share_a_row_when_the_line_holds_both() -> None:
+    def table(em: float, parts: int = 1, long: bool = False) -> dict:
+        return {"parts": [{"em": em}] * parts, "long": long}
+
+    narrow, wide = table(20.0), table(30.0)
+    assert side_by_side([narrow, narrow, narrow]) == [[narrow, narrow], [narrow]]
+    assert side_by_side([wide, narrow]) == [[wide], [narrow]]
+    assert side_by_side([table(10.0, long=True), narrow]) == [[table(10.0, long=True)], [narrow]]
+    assert side_by_side([table(10.0, parts=2), narrow]) == [[table(10.0, parts=2)], [narrow]]
+
+
+def test_the_listing_splits_between_two_tensors_near_its_middle() -> None:
+    listing = "# output\ntensor([0.5])\n# loss\ntensor(0.25)\n# w.grad\ntensor([[1.0],\n        [2.0]])"
+    assert listing_columns(listing) == ["# output\ntensor([0.5])\n# loss\ntensor(0.25)",
+                                        "# w.grad\ntensor([[1.0],\n        [2.0]])"]
+    assert listing_columns(listing.replace("# loss", "# " + "a" * 60)) == [listing.replace("# loss", "# " + "a" * 60)]
 
 
 def wide_batch(widths: list[int], batch: int):

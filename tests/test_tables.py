@@ -194,10 +194,14 @@ def test_tables_fit_the_page(pdfs: dict, key: str) -> None:
 
 
 def parameter_column(placed: list, values: set[str]) -> list[tuple[float, str]]:
-    """(xMin, text) of the words of the parameter table (below its header, above the data table) in ``values``."""
+    """(xMin, text) of the words of the parameter table in ``values``: below its header, and above the
+    data table, or left of it when the two tables stand side by side."""
     top = next(y for _, _, y, text in placed if text == "Parameter")  # not the figure's labels
-    bottom = next(y for _, _, y, text in placed if text == "Sample")
-    return [(x, text) for page, x, y, text in placed if page == 1 and top < y < bottom and text in values]
+    right, below = next((x, y) for _, x, y, text in placed if text == "Sample")
+    beside = abs(below - top) < 1
+    bottom = next((y for page, _, y, text in placed if page == 1 and y > top and text == "forward"), float("inf"))
+    return [(x, text) for page, x, y, text in placed
+            if page == 1 and top < y < (bottom if beside else below) and (x < right or not beside) and text in values]
 
 
 def test_the_numbers_of_a_column_line_up_on_the_decimal_point(pdfs: dict, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from .circuit_figure import circuit_caption, circuit_layout
 from .drawings import circuit_view
 from .escape import escape_latex, is_cjk, latex_code
 from .figure import figure_view, layout
+from .pairs import paired_views
 from .prose import Prose
 from .typeset import Typesetter
 from .view import document_view
@@ -28,6 +29,7 @@ def latex_view(derivation: Derivation, precision: int, language: str = "en") -> 
     math = Typesetter(derivation.names, derivation.quantities, precision, words.math_words())
     prose = Prose(words, math, partial(escape_latex, cjk=True), partial(latex_code, cjk=True))
     view = document_view(derivation, prose, "")
+    paired_views(view)
     view["figure"] = figure_view(layout(derivation), math, prose)
     for section, shown in zip(derivation.sections, view["sections"]):
         if section.circuit is not None:

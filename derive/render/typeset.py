@@ -20,6 +20,7 @@ MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
 PLAIN_MARKS = re.compile(r"[{}^_&]")
 SPACING_COMMANDS = re.compile(r"\\(left|right|mathit|operatorname|quad)\b")
 COMMAND = re.compile(r"\\[a-zA-Z]+")
+FRACTION = "\\frac"
 
 
 class Typesetter:
@@ -148,10 +149,40 @@ def visible_width(tex: str) -> int:
     if "\\" not in tex and not PLAIN_MARKS.search(tex):
         return len(tex) - tex.count(" ")  # plain text (a number): nothing to strip but spaces
     tex = MATRIX.sub(lambda match: "x" * _matrix_width(match.group(1)), tex)
+    tex = _fractions_flattened(tex)
     tex = SPACING_COMMANDS.sub("", tex)
     tex = COMMAND.sub("x", tex)
     tex = PLAIN_MARKS.sub("", tex)
     return len(tex.replace(" ", ""))
+
+
+def _fractions_flattened(tex: str) -> str:
+    """``tex`` with each \\frac{a}{b} replaced by as many x as its wider part shows: a fraction
+    stacks its parts, so it is as wide as the wider one, not as both side by side."""
+    start = tex.find(FRACTION)
+    while start >= 0:
+        numerator_end = _group_end(tex, start + len(FRACTION))
+        denominator_end = _group_end(tex, numerator_end)
+        if numerator_end < 0 or denominator_end < 0:
+            return tex  # not a fraction of two groups: counted as written
+        numerator = tex[start + len(FRACTION) + 1 : numerator_end - 1]
+        denominator = tex[numerator_end + 1 : denominator_end - 1]
+        width = max(visible_width(numerator), visible_width(denominator))
+        tex = tex[:start] + "x" * width + tex[denominator_end:]
+        start = tex.find(FRACTION, start)
+    return tex
+
+
+def _group_end(tex: str, at: int) -> int:
+    """The index just past the braced group that opens at ``at``, or -1 when none opens there."""
+    if at >= len(tex) or tex[at] != "{":
+        return -1
+    depth = 0
+    for index in range(at, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[index], 0)
+        if depth == 0:
+            return index + 1
+    return -1
 
 
 def _matrix_width(body: str) -> int:

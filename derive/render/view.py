@@ -65,12 +65,32 @@ def document_view(derivation: Derivation, prose: Prose, note: str) -> dict[str, 
                 print=Code("print(t)"), detached=Code("print(t.detach())"),
             )),
             "listing": listing,
-            "columns": 2 if max(monospace_width(line) for line in listing.splitlines()) <= TWO_COLUMN_LISTING else 1,
+            "columns": listing_columns(listing),
         },
     }
 
 
-TWO_COLUMN_LISTING = 44  # the longest line, in characters, that a half-width column of small type holds
+TWO_COLUMN_LISTING = 48  # the longest line, in characters, of a listing column: 0.49\linewidth holds 50 of 9pt type
+MOST_LISTING_COLUMN_LINES = 40  # the longest column that fits on a page with room to spare
+
+
+def listing_columns(listing: str) -> list[str]:
+    """The listing in two columns side by side when its lines are short and it is not too long, split
+    between two printed tensors near its middle; else whole, in one column that may break across pages.
+
+    Two columns are one box that moves whole to the next page: multicols would balance them across
+    a page break instead, and lets a balanced column overrun the page by up to 12pt.
+    """
+    lines = listing.splitlines()
+    if max(monospace_width(line) for line in lines) > TWO_COLUMN_LISTING:
+        return [listing]
+    starts = [i for i, line in enumerate(lines) if i > 0 and line.startswith("#")]
+    if not starts:
+        return [listing]
+    middle = min(starts, key=lambda i: (abs(2 * i - len(lines)), i))
+    if max(middle, len(lines) - middle) > MOST_LISTING_COLUMN_LINES:
+        return [listing]
+    return ["\n".join(lines[:middle]), "\n".join(lines[middle:])]
 
 
 def monospace_width(line: str) -> int:
@@ -80,24 +100,25 @@ def monospace_width(line: str) -> int:
 
 def equation_groups(block: Block, math: Any, prose: Prose) -> list[dict]:
     """A block's equations as aligned displays (each equation a list of rows): consecutive
-    equations share one display, and an equation with a note ends it so the note follows its line."""
+    equations share one display, and an equation with a note ends it so the note follows its line.
+    A display may break across pages between its equations unless ``whole``."""
     groups: list[dict] = []
     equations: list[list[str]] = []
     for equation in block.equations:
         equations.append(math.rows(equation))
         if equation.note:
-            groups.append({"equations": equations, "note": prose.message(equation.note)})
+            groups.append({"equations": equations, "note": prose.message(equation.note), "whole": False})
             equations = []
     if equations:
-        groups.append({"equations": equations, "note": ""})
+        groups.append({"equations": equations, "note": "", "whole": False})
     return groups
 
 
 # A table at most this long is one box that moves whole to the next page; a longer one is a longtable
-# that breaks across pages. 40 rows with subscripts take about 600pt of A4's 700pt text height at 11pt.
+# that breaks across pages. 40 rows with subscripts take about 550pt of A4's 730pt text height at 10pt.
 LONG_TABLE_ROWS = 40
-# The LaTeX line: A4 with 2.5cm margins leaves 455pt, 41.6em at 11pt; a little less, for the guess below.
-LINE_EM = 38.5
+# The LaTeX line: A4 with 2cm margins leaves 484pt, 48.4em at 10pt; a little less, for the guess below.
+LINE_EM = 42.0
 COLUMN_GAP_EM = 1.1  # \tabcolsep (6pt) on both sides of a column
 # Widths in em of Computer Modern at its design size, enough to guess a table's width from its TeX.
 CHAR_EM = {".": 0.28, ",": 0.28, "-": 0.78, "+": 0.78, "=": 0.78, "(": 0.39, ")": 0.39, "[": 0.28, "]": 0.28}
@@ -134,7 +155,8 @@ class Shape:
 
 
 def table_layout(table: Table, prose: Prose) -> dict:
-    """A table's cells as text, each column's kind and number shape, and the parts a LaTeX line can hold.
+    """A table's cells as text, each column's kind and number shape, and the parts a LaTeX line can hold
+    (each with its LaTeX column spec and its guessed width in em).
 
     A number cell also carries ``number``, the number in e-notation (-4.122307245e-9, as many digits
     as the document shows), which LaTeX's siunitx aligns on the decimal point; a text cell in a
@@ -157,7 +179,9 @@ def table_layout(table: Table, prose: Prose) -> dict:
             cell["number"] = _e_notation(cell["number"]) if cell["number"] else None
     parts = [
         {"kinds": [kinds[i] for i in columns], "shapes": [str(shapes[i]) for i in columns],
-         "header": [header[i] for i in columns], "rows": [[row[i] for i in columns] for row in rows]}
+         "header": [header[i] for i in columns], "rows": [[row[i] for i in columns] for row in rows],
+         "columns": "".join(f"S[table-format={shapes[i]}]" if kinds[i] == NUMBER else "l" for i in columns),
+         "em": sum(widths[i] for i in columns)}
         for columns in _parts(widths)
     ]
     return {"header": header, "kinds": kinds, "rows": rows, "parts": parts, "long": len(rows) > LONG_TABLE_ROWS}

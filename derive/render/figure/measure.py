@@ -11,7 +11,7 @@ from ..printer import GREEK
 
 PT = 2.54 / 72.27  # one TeX point in cm
 NODE_PAD_CM = 0.06  # between a node's name and its circle
-LABEL_PT = 8.0  # edge labels: \scriptsize of an 11pt document
+LABEL_PT = 8.0  # edge labels, set at this size whatever the document's (\scriptsize of an 11pt one)
 LABEL_PAD_X_CM = 2.0 * PT  # white margin left and right of a label's text
 LABEL_PAD_Y_CM = 1.0 * PT
 
