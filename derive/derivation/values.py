@@ -74,11 +74,12 @@ def entries(network: Network, training: Training, ids: Ids, in_float64: bool = F
         if trained(network, slot):
             yield entry(Ids.gradient(parameters[i]), read(first.grad_weights, first.grad_biases, slot), None, "gradient", i)
     updates = {update.slot: update for update in step.updates}
+    states = optimizer.shown_states()
     for i, slot in enumerate(slots):
         update = updates.get(slot)
         if update is None:
             continue
-        for state in optimizer.shown_states():
+        for state in states:
             yield entry(Ids.state(state.key, parameters[i]), update.shown[state.key], None, "state", (i, state.key))
         yield entry(Ids.updated(parameters[i]), update.new, None, "new", i)
     yield entry("E_after", step.after_first_loss, None, "after", None)

@@ -20,6 +20,7 @@ from mpmath.libmp import mpf_pos, round_nearest as ROUND_NEAREST
 LOW_DIGITS = 50
 HIGH_DIGITS = 120
 NOISE_BITS = 24  # bits of accumulated rounding a value may carry before it counts as a real value
+APPLIED_KEPT = 1 << 16  # function values remembered per run
 
 
 class Precisions:
@@ -36,9 +37,9 @@ class Precisions:
 
     def twin(self, value: Any) -> "Twin":
         """The value as a twin (rationals are rounded once at each precision)."""
-        if isinstance(value, Twin):
+        if type(value) is Twin:
             return value
-        if isinstance(value, Fraction):
+        if _is_rational(value):
             return Twin(self, self.low.mpf(value.numerator) / value.denominator,
                         self.high.mpf(value.numerator) / value.denominator)
         return Twin(self, self.low.mpf(value), self.high.mpf(value))
@@ -56,12 +57,17 @@ class Precisions:
             return Fraction(0)
         low = self.low.fsum(t.lo for t in twins)
         high = self.high.fsum(t.hi for t in twins)
-        if len(twins) > 1:
+        if len(twins) > 1 and not self.keeps_bits(low, max(_magnitude(t.lo) for t in twins)):
             low_scale = max(abs(t.lo) for t in twins)
             high_scale = max(abs(t.hi) for t in twins)
             if abs(low) <= low_scale * self.low_noise and abs(high) <= high_scale * self.high_noise:
                 return Fraction(0)
         return make(self, low, high)
+
+    def keeps_bits(self, low: Any, largest: int) -> bool:
+        """Whether a sum at 50 digits keeps most of the bits of its largest term (of magnitude ``largest``), so it
+        cannot be rounding noise: the noise test's bound, read from exponents and bit counts without its abs()."""
+        return bool(low) and _magnitude(low) > largest - self.low_cancel_bits
 
     def apply(self, name: str, *arguments: Any) -> "Twin":
         """The mpmath function ``name`` at both precisions."""
@@ -69,6 +75,11 @@ class Precisions:
         low = getattr(self.low, name)(*(t.lo for t in twins))
         high = getattr(self.high, name)(*(t.hi for t in twins))
         return make(self, low, high)
+
+
+def _is_rational(value: Any) -> bool:
+    """isinstance(value, Fraction), asking the class itself first (isinstance goes through the numbers ABCs)."""
+    return type(value) is Fraction or isinstance(value, Fraction)
 
 
 def _magnitude(value: Any) -> int:
@@ -96,12 +107,12 @@ class Twin:
         return self.p.twin(other)
 
     def _sum(self, other: Any, sign: int) -> Any:
-        if isinstance(other, Fraction) and not other:
+        if type(other) is not Twin and _is_rational(other) and not other:
             return self
         b = self._other(other)
         low = self.lo + b.lo if sign > 0 else self.lo - b.lo
         high = self.hi + b.hi if sign > 0 else self.hi - b.hi
-        if low and _magnitude(low) > max(_magnitude(self.lo), _magnitude(b.lo)) - self.p.low_cancel_bits:
+        if self.p.keeps_bits(low, max(_magnitude(self.lo), _magnitude(b.lo))):
             return make(self.p, low, high)  # most sums keep most of their bits: no cancellation to look at
         low_scale = max(abs(self.lo), abs(b.lo))
         high_scale = max(abs(self.hi), abs(b.hi))
@@ -121,7 +132,7 @@ class Twin:
         return (-self)._sum(other, 1)
 
     def __mul__(self, other: Any) -> Any:
-        if isinstance(other, (Fraction, int)) and not other:
+        if type(other) is not Twin and (_is_rational(other) or isinstance(other, int)) and not other:
             return Fraction(0)
         b = self._other(other)
         return make(self.p, self.lo * b.lo, self.hi * b.hi)
@@ -185,10 +196,15 @@ class Twin:
 
 
 class TwinMath:
-    """The mpmath functions a component's exact form uses, applied to twins."""
+    """The mpmath functions a component's exact form uses, applied to twins.
+
+    Each value is remembered for the run (a sigmoid's slope takes the e^-z its value took); the
+    twins refer to their Precisions, not to this, so the memory goes with the arithmetic.
+    """
 
     def __init__(self, precisions: Precisions) -> None:
         self.p = precisions
+        self._applied: dict[tuple, Any] = {}  # (function, arguments' digits) -> result
 
     def mpf(self, value: Any) -> Twin:
         """A number as a twin."""
@@ -201,5 +217,15 @@ class TwinMath:
 
     def __getattr__(self, name: str) -> Any:
         if name in ("exp", "log", "log1p", "tanh", "cosh", "sqrt", "erfc", "erf"):
-            return lambda *arguments: self.p.apply(name, *arguments)
+            return lambda *arguments: self._remembered(name, arguments)
         raise AttributeError(name)
+
+    def _remembered(self, name: str, arguments: tuple) -> Any:
+        twins = [self.p.twin(argument) for argument in arguments]
+        key = (name, *((t.lo._mpf_, t.hi._mpf_) for t in twins))
+        found = self._applied.get(key)
+        if found is None:
+            found = self.p.apply(name, *twins)
+            if len(self._applied) < APPLIED_KEPT:
+                self._applied[key] = found
+        return found
