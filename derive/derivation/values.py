@@ -45,11 +45,10 @@ def entries(network: Network, training: Training, ids: Ids, in_float64: bool = F
     first = step.first
     rows = network.data.batch_size
     ops = FLOAT64 if in_float64 else Exact()
-    settle = getattr(ops, "settle", lambda value: value)
 
     def entry(key: str, value: Any, sample: int | None, kind: str, place: Any) -> Entry:
         suffix = f"@{sample + 1}" if sample is not None and rows > 1 else ""
-        return key + suffix, settle(value), sample, kind, place
+        return key + suffix, value, sample, kind, place
 
     slots = list(document_slots(network))
     parameters = [ids.parameter(slot) for slot in slots]
@@ -89,7 +88,11 @@ def entries(network: Network, training: Training, ids: Ids, in_float64: bool = F
 
 def _sample_entries(entry: Any, network: Network, first: Any, ids: Ids, s: int, ops: Any, slots: list,
                     parameters: list[str]) -> Iterator[Entry]:
-    """The quantities of sample ``s`` of the derived batch; they belong to its row of the data."""
+    """The quantities of sample ``s`` of the derived batch; they belong to its row of the data.
+
+    The training's values are settled already; the few computed here (path products, sums) are settled as they are made.
+    """
+    settle = getattr(ops, "settle", lambda value: value)
     sample = first.samples[s]
     row = first.batch[s]
     batch = len(first.batch)
@@ -109,17 +112,17 @@ def _sample_entries(entry: Any, network: Network, first: Any, ids: Ids, s: int, 
     for j, p in enumerate(sample.softmax):
         yield entry(ids.softmax(j), p, row, "softmax", (s, j))
     if sample.softmax:  # the cross-entropy of the sample, before the batch mean
-        yield entry("L", ops.total(sample.loss_terms), row, "cross_entropy", (s,))
+        yield entry("L", settle(ops.total(sample.loss_terms)), row, "cross_entropy", (s,))
     if batch > 1:
-        yield entry("E", ops.mul(first.loss_scale, ops.total(sample.loss_terms)), row, "loss", (s,))
+        yield entry("E", settle(ops.mul(first.loss_scale, ops.total(sample.loss_terms))), row, "loss", (s,))
     for index, layer in enumerate(layers):
         following = layers[index + 1] if index + 1 < len(layers) else None
         shared = layer.bias_kind == "shared"
         for j in range(layer.out_features):
             place = (s, index, j)
             for c in range(following.out_features if following else 0):
-                yield entry(ids.path(index, j, c), ops.mul(sample.delta[index + 1][c], following.weight[c][j]), row,
-                            "path", (s, index, j, c))
+                yield entry(ids.path(index, j, c), settle(ops.mul(sample.delta[index + 1][c], following.weight[c][j])),
+                            row, "path", (s, index, j, c))
             yield entry(ids.dE_dout(index, j), sample.dE_da[index][j], row, "dE_dout", place)
             yield entry(ids.dout_dnet(index, j), sample.da_dz[index][j], row, "slope", place)
             yield entry(ids.delta(index, j), sample.delta[index][j], row, "delta", place)
@@ -138,7 +141,7 @@ def _sample_entries(entry: Any, network: Network, first: Any, ids: Ids, s: int, 
                 share = sample.shared_bias_share[slot.layer]
             else:  # one unit takes the parameter: its error signal times the local derivative
                 local = feeding(slot.layer, slot.column) if slot.kind == "weight" else Fraction(1)
-                share = ops.mul(sample.delta[slot.layer][slot.row], local)
+                share = settle(ops.mul(sample.delta[slot.layer][slot.row], local))
             yield entry(Ids.gradient(parameters[i]), share, row, "gradient", (s, i))
 
 
