@@ -46,32 +46,33 @@ def entries(network: Network, training: Training, ids: Ids, in_float64: bool = F
     rows = network.data.batch_size
     ops = FLOAT64 if in_float64 else Exact()
 
-    def entry(key: str, value: Any, sample: int | None, kind: str, place: Any) -> Entry:
-        suffix = f"@{sample + 1}" if sample is not None and rows > 1 else ""
-        return key + suffix, value, sample, kind, place
+    def suffix(row: int) -> str:
+        """What the IDs of a sample's values end with: @k for row k-1 of several, else nothing."""
+        return f"@{row + 1}" if rows > 1 else ""
 
     slots = list(document_slots(network))
     parameters = [ids.parameter(slot) for slot in slots]
     for i, slot in enumerate(slots):
-        yield entry(parameters[i], read(training.start.weights, training.start.biases, slot), None, "parameter", i)
+        yield parameters[i], read(training.start.weights, training.start.biases, slot), None, "parameter", i
     optimizer = network.train.optimizer
-    yield entry("lr", optimizer.lr, None, "setting", None)
+    yield "lr", optimizer.lr, None, "setting", None
     settings = optimizer.setting_values()
     for hyper in optimizer.hypers:
         value = settings[hyper.key]
-        yield entry(hyper.id, value[int(hyper.index) - 1] if isinstance(value, tuple) else value, None, "setting", hyper.id)
+        yield hyper.id, value[int(hyper.index) - 1] if isinstance(value, tuple) else value, None, "setting", hyper.id
     outputs = network.layers[-1].out_features
     for row in range(rows):
+        at = suffix(row)
         for k, value in enumerate(network.data.inputs[row]):
-            yield entry(ids.input(k), value, row, "input", k)
+            yield ids.input(k) + at, value, row, "input", k
         for j, value in zip(range(outputs), target_row(network, row)):
-            yield entry(ids.target(j), value, row, "target", j)
+            yield ids.target(j) + at, value, row, "target", j
     for s in range(len(first.batch)):
-        yield from _sample_entries(entry, network, first, ids, s, ops, slots, parameters)
-    yield entry("E", first.loss, None, "loss", None)
+        yield from _sample_entries(suffix(first.batch[s]), network, first, ids, s, ops, slots, parameters)
+    yield "E", first.loss, None, "loss", None
     for i, slot in enumerate(slots):
         if trained(network, slot):
-            yield entry(Ids.gradient(parameters[i]), read(first.grad_weights, first.grad_biases, slot), None, "gradient", i)
+            yield Ids.gradient(parameters[i]), read(first.grad_weights, first.grad_biases, slot), None, "gradient", i
     updates = {update.slot: update for update in step.updates}
     states = optimizer.shown_states()
     for i, slot in enumerate(slots):
@@ -79,16 +80,16 @@ def entries(network: Network, training: Training, ids: Ids, in_float64: bool = F
         if update is None:
             continue
         for state in states:
-            yield entry(Ids.state(state.key, parameters[i]), update.shown[state.key], None, "state", (i, state.key))
-        yield entry(Ids.updated(parameters[i]), update.new, None, "new", i)
-    yield entry("E_after", step.after_first_loss, None, "after", None)
+            yield Ids.state(state.key, parameters[i]), update.shown[state.key], None, "state", (i, state.key)
+        yield Ids.updated(parameters[i]), update.new, None, "new", i
+    yield "E_after", step.after_first_loss, None, "after", None
     if not in_float64:
-        yield from _trace_entries(entry, network, training, slots, parameters)
+        yield from _trace_entries(network, training, slots, parameters)
 
 
-def _sample_entries(entry: Any, network: Network, first: Any, ids: Ids, s: int, ops: Any, slots: list,
+def _sample_entries(at: str, network: Network, first: Any, ids: Ids, s: int, ops: Any, slots: list,
                     parameters: list[str]) -> Iterator[Entry]:
-    """The quantities of sample ``s`` of the derived batch; they belong to its row of the data.
+    """The quantities of sample ``s`` of the derived batch; they belong to its row of the data, and their IDs end with ``at``.
 
     The training's values are settled already; the few computed here (path products, sums) are settled as they are made.
     """
@@ -105,35 +106,35 @@ def _sample_entries(entry: Any, network: Network, first: Any, ids: Ids, s: int, 
 
     for index, layer in enumerate(layers):
         for j in range(layer.out_features):
-            yield entry(ids.net(index, j), sample.z[index][j], row, "net", (s, index, j))
-            yield entry(ids.out(index, j), sample.a[index][j], row, "out", (s, index, j))
+            yield ids.net(index, j) + at, sample.z[index][j], row, "net", (s, index, j)
+            yield ids.out(index, j) + at, sample.a[index][j], row, "out", (s, index, j)
     for j in range(layers[-1].out_features):
-        yield entry(ids.loss_term(j), sample.loss_terms[j], row, "term", (s, j))
+        yield ids.loss_term(j) + at, sample.loss_terms[j], row, "term", (s, j)
     for j, p in enumerate(sample.softmax):
-        yield entry(ids.softmax(j), p, row, "softmax", (s, j))
+        yield ids.softmax(j) + at, p, row, "softmax", (s, j)
     if sample.softmax:  # the cross-entropy of the sample, before the batch mean
-        yield entry("L", settle(ops.total(sample.loss_terms)), row, "cross_entropy", (s,))
+        yield "L" + at, settle(ops.total(sample.loss_terms)), row, "cross_entropy", (s,)
     if batch > 1:
-        yield entry("E", settle(ops.mul(first.loss_scale, ops.total(sample.loss_terms))), row, "loss", (s,))
+        yield "E" + at, settle(ops.mul(first.loss_scale, ops.total(sample.loss_terms))), row, "loss", (s,)
     for index, layer in enumerate(layers):
         following = layers[index + 1] if index + 1 < len(layers) else None
         shared = layer.bias_kind == "shared"
         for j in range(layer.out_features):
             place = (s, index, j)
             for c in range(following.out_features if following else 0):
-                yield entry(ids.path(index, j, c), settle(ops.mul(sample.delta[index + 1][c], following.weight[c][j])),
-                            row, "path", (s, index, j, c))
-            yield entry(ids.dE_dout(index, j), sample.dE_da[index][j], row, "dE_dout", place)
-            yield entry(ids.dout_dnet(index, j), sample.da_dz[index][j], row, "slope", place)
-            yield entry(ids.delta(index, j), sample.delta[index][j], row, "delta", place)
+                path = settle(ops.mul(sample.delta[index + 1][c], following.weight[c][j]))
+                yield ids.path(index, j, c) + at, path, row, "path", (s, index, j, c)
+            yield ids.dE_dout(index, j) + at, sample.dE_da[index][j], row, "dE_dout", place
+            yield ids.dout_dnet(index, j) + at, sample.da_dz[index][j], row, "slope", place
+            yield ids.delta(index, j) + at, sample.delta[index][j], row, "delta", place
             # The net input's operands as it is written: each weight, the value it multiplies, then the bias.
             for k in range(layer.in_features):
-                yield entry(ids.local(index, j, ids.weight(index, j, k)), feeding(index, k), row, "local", place + (2 * k,))
-                yield entry(ids.local(index, j, ids.feeding(index, k)), layer.weight[j][k], row, "local",
-                            place + (2 * k + 1,))
+                yield ids.local(index, j, ids.weight(index, j, k)) + at, feeding(index, k), row, "local", place + (2 * k,)
+                yield (ids.local(index, j, ids.feeding(index, k)) + at, layer.weight[j][k], row, "local",
+                       place + (2 * k + 1,))
             if layer.bias_kind != "none":
-                yield entry(ids.local(index, j, ids.bias(index, None if shared else j)), Fraction(1), row, "local",
-                            place + (2 * layer.in_features,))
+                bias = ids.bias(index, None if shared else j)
+                yield ids.local(index, j, bias) + at, Fraction(1), row, "local", place + (2 * layer.in_features,)
     if batch > 1:
         # Sample s's share of dE/dp: its error signal times the local derivative, summed over the units p feeds.
         for i, slot in enumerate(slots):
@@ -142,20 +143,19 @@ def _sample_entries(entry: Any, network: Network, first: Any, ids: Ids, s: int, 
             else:  # one unit takes the parameter: its error signal times the local derivative
                 local = feeding(slot.layer, slot.column) if slot.kind == "weight" else Fraction(1)
                 share = settle(ops.mul(sample.delta[slot.layer][slot.row], local))
-            yield entry(Ids.gradient(parameters[i]), share, row, "gradient", (s, i))
+            yield Ids.gradient(parameters[i]) + at, share, row, "gradient", (s, i)
 
 
-def _trace_entries(entry: Any, network: Network, training: Training, slots: list,
-                   parameters: list[str]) -> Iterator[Entry]:
+def _trace_entries(network: Network, training: Training, slots: list, parameters: list[str]) -> Iterator[Entry]:
     """The losses a training trace shows, and the parameters and loss at its end."""
     if len(training.batches) > 1:
         epochs = training.epoch_losses
         for epoch in trace_steps(len(epochs)):
-            yield entry(f"E_epoch{epoch}", epochs[epoch - 1], None, "trace", None)
+            yield f"E_epoch{epoch}", epochs[epoch - 1], None, "trace", None
     if network.updates > 1:
         for step in trace_steps(network.updates):
-            yield entry(f"E_step{step}", training.loss_history[step - 1], None, "trace", None)
+            yield f"E_step{step}", training.loss_history[step - 1], None, "trace", None
         for i, slot in enumerate(slots):
-            yield entry("final_" + parameters[i], read(training.final.weights, training.final.biases, slot), None,
+            yield ("final_" + parameters[i], read(training.final.weights, training.final.biases, slot), None,
                         "trace", None)
-        yield entry("E_final", training.final_loss, None, "trace", None)
+        yield "E_final", training.final_loss, None, "trace", None
