@@ -26,7 +26,7 @@ Entry = tuple[str, Any, "int | None", str, Any]  # ID, value, sample (its row of
 def values_by_id(network: Network, training: Training, ids: Ids, in_float64: bool = False) -> dict[str, Any]:
     """Every quantity's value by ID (see ``entries``)."""
     found: dict[str, Any] = {}
-    for key, value, *_ in entries(network, training, ids, in_float64):
+    for key, value, _, _, _ in entries(network, training, ids, in_float64):
         if key in found:
             raise ValueError(f"two quantities have the ID {key!r}")
         found[key] = value

@@ -21,7 +21,7 @@ from mpmath.libmp import (fzero, mpf_abs, mpf_add, mpf_div, mpf_gt, mpf_le, mpf_
 LOW_DIGITS = 50
 HIGH_DIGITS = 120
 NOISE_BITS = 24  # bits of accumulated rounding a value may carry before it counts as a real value
-APPLIED_KEPT = 1 << 16  # function values remembered per run
+MEMO_ENTRIES = 1 << 16  # most entries each memo of a run keeps (function values, whole numbers)
 
 
 class Precisions:
@@ -41,6 +41,7 @@ class Precisions:
         self.low_noise = (mpmath.mpf(2) ** (NOISE_BITS - self.low.prec))._mpf_
         self.high_noise = (mpmath.mpf(2) ** (NOISE_BITS - self.high.prec))._mpf_
         self.low_cancel_bits = self.low.prec - NOISE_BITS - 2  # a sum this much smaller may be noise
+        self._whole: dict[int, tuple[tuple, tuple]] = {}  # whole numbers' raw copies (no twins: they would refer back)
 
     def twin(self, value: Any) -> "Twin":
         """The value as a twin (rationals are rounded once at each precision)."""
@@ -49,6 +50,13 @@ class Precisions:
         if _is_rational(value):
             return Twin(self, (self.low.mpf(value.numerator) / value.denominator)._mpf_,
                         (self.high.mpf(value.numerator) / value.denominator)._mpf_)
+        if type(value) is int:  # the 1 of 1/(1 + e^-z), each time a sigmoid is taken
+            copies = self._whole.get(value)
+            if copies is None:
+                copies = (self.low.mpf(value)._mpf_, self.high.mpf(value)._mpf_)
+                if len(self._whole) < MEMO_ENTRIES:
+                    self._whole[value] = copies
+            return Twin(self, *copies)
         return Twin(self, self.low.mpf(value)._mpf_, self.high.mpf(value)._mpf_)
 
     def settle(self, value: Any) -> Any:
@@ -266,6 +274,6 @@ class TwinMath:
         found = self._applied.get(key)
         if found is None:
             found = self.p.apply(name, *twins)
-            if len(self._applied) < APPLIED_KEPT:
+            if len(self._applied) < MEMO_ENTRIES:
                 self._applied[key] = found
         return found
