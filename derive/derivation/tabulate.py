@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import sympy as sp
 
@@ -18,20 +17,16 @@ from .notation import Notation
 from .quantities import Quantities, Quantity
 from .values import entries
 
-Formula = Callable[[], Any] | None  # built only when formulas are wanted
+Formula = sp.Basic | None
 
 
-def build_quantities(network: Network, training: Training, graph: Graph, notation: Notation,
-                     formulas: bool = True) -> Quantities:
-    """Every quantity of the derivation of ``network``, from its training's (exact) numbers.
-
-    Without ``formulas`` no quantity gets a formula, which saves building 20,000 of them.
-    """
+def build_quantities(network: Network, training: Training, graph: Graph, notation: Notation) -> Quantities:
+    """Every quantity of the derivation of ``network``, from its training's (exact) numbers."""
     symbols = _Symbols(network, training, graph, notation)
     items = []
     for key, value, sample, kind, place in entries(network, training, notation.id_of):
         symbol, formula = getattr(symbols, kind)(place)
-        items.append(Quantity(key, value, symbol, formula() if formulas and formula else None, sample, kind))
+        items.append(Quantity(key, value, symbol, formula, sample, kind))
     return Quantities(items)
 
 
@@ -67,17 +62,17 @@ class _Symbols:
 
     def net(self, place: tuple) -> tuple[sp.Basic, Formula]:
         unit = self._unit(place)
-        return unit.z, lambda: unit.net
+        return unit.z, unit.net
 
     def out(self, place: tuple) -> tuple[sp.Basic, Formula]:
         unit = self._unit(place)
-        return unit.a, lambda: unit.written
+        return unit.a, unit.written
 
     def term(self, place: tuple) -> tuple[sp.Basic, Formula]:
         s, j = place
         if self.first.samples[s].softmax:
             return self.graph.loss_terms[j], None
-        return self.graph.loss_terms[j], partial(self.network.loss.term, self.graph.outputs[j].a, self.graph.targets[j])
+        return self.graph.loss_terms[j], self.network.loss.term(self.graph.outputs[j].a, self.graph.targets[j])
 
     def softmax(self, place: tuple) -> tuple[sp.Basic, Formula]:
         return self.graph.softmax[place[1]], None
@@ -88,30 +83,30 @@ class _Symbols:
     def loss(self, place: tuple | None) -> tuple[sp.Basic, Formula]:
         """Sample s's share of the loss, or (place None) the loss itself."""
         if place is not None:
-            return self.graph.sample_losses[place[0]], partial(self._sample_loss_formula, place[0])
+            return self.graph.sample_losses[place[0]], self._sample_loss_formula(place[0])
         if len(self.first.batch) > 1:
-            return self.graph.loss_total, lambda: total(list(self.graph.sample_losses))
-        return self.graph.loss_total, partial(self._sample_loss_formula, 0)
+            return self.graph.loss_total, total(list(self.graph.sample_losses))
+        return self.graph.loss_total, self._sample_loss_formula(0)
 
     def path(self, place: tuple) -> tuple[sp.Basic, Formula]:
         s, layer, j, c = place
         unit, consumer = self.graph.layers[layer][j], self.graph.layers[layer + 1][c]
         weight = self.graph.local_derivative(consumer.net, unit.a)
         return (path_symbol(self.network, self.graph, unit, consumer, self._loss(s), self.scale),
-                partial(product, consumer.delta, weight))
+                product(consumer.delta, weight))
 
     def dE_dout(self, place: tuple) -> tuple[sp.Basic, Formula]:
         unit = self._unit(place)
-        return Partial(self._loss(place[0]), unit.a), partial(self._dE_dout_formula, place[0], unit)
+        return Partial(self._loss(place[0]), unit.a), self._dE_dout_formula(place[0], unit)
 
     def slope(self, place: tuple) -> tuple[sp.Basic, Formula]:
         unit = self._unit(place)
-        return Partial(unit.a, unit.z), lambda: unit.slope
+        return Partial(unit.a, unit.z), unit.slope
 
     def delta(self, place: tuple) -> tuple[sp.Basic, Formula]:
         unit = self._unit(place)
         E = self._loss(place[0])
-        return unit.delta, lambda: sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)
+        return unit.delta, sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)
 
     def local(self, place: tuple) -> tuple[sp.Basic, Formula]:
         """d(net)/d(operand): ``place`` ends with the operand's place in the net input as written."""
@@ -119,28 +114,28 @@ class _Symbols:
         if self._operands[0] is not unit:
             self._operands = (unit, net_symbols(unit.net))
         symbol = self._operands[1][place[3]]
-        return Partial(unit.z, symbol), partial(self.graph.local_derivative, unit.net, symbol)
+        return Partial(unit.z, symbol), self.graph.local_derivative(unit.net, symbol)
 
     def gradient(self, place: int | tuple) -> tuple[sp.Basic, Formula]:
         """Sample s's share of dE/dp (place (s, i)), or dE/dp itself (place i)."""
         if isinstance(place, tuple):
             s, i = place
             parameter = self.graph.parameters[i]
-            return Partial(self.graph.sample_losses[s], parameter.symbol), partial(_share_formula, self.graph, parameter)
+            return Partial(self.graph.sample_losses[s], parameter.symbol), _share_formula(self.graph, parameter)
         parameter = self.graph.parameters[place]
         if len(self.first.batch) > 1:
-            formula = partial(_sum_of_shares, self.graph, parameter)
+            formula = _sum_of_shares(self.graph, parameter)
         else:
-            formula = partial(_share_formula, self.graph, parameter)
+            formula = _share_formula(self.graph, parameter)
         return Partial(self.graph.loss_total, parameter.symbol), formula
 
     def state(self, place: tuple) -> tuple[sp.Basic, Formula]:
         i, key = place
         symbol = self.graph.parameters[i].symbol
-        return self.graph.states[(key, symbol)], partial(self._rule, i, key)
+        return self.graph.states[(key, symbol)], self._rule(i, key)
 
     def new(self, i: int) -> tuple[sp.Basic, Formula]:
-        return self.graph.updated[self.graph.parameters[i].symbol], partial(self._rule, i, "new")
+        return self.graph.updated[self.graph.parameters[i].symbol], self._rule(i, "new")
 
     def after(self, place: None) -> tuple[sp.Basic | None, Formula]:
         return None, None
