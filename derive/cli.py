@@ -17,6 +17,7 @@ from .errors import DeriveError, UsageError
 from .network import Network
 from .engine.rounding import ROUNDINGS
 from .options import DEFAULT_PRECISION, EXTENSIONS, FORMATS, NOTATIONS, STYLES, Options
+from .runtime import fewer_collections
 from .text.catalogue import languages
 
 EXAMPLES = """\
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_guarded(body: Callable[[], int | None]) -> int:
     """Run ``body``: its exit status (0 for None), a DeriveError's as one line on stderr, signals as 128+N."""
     try:
-        with _signals_raised():
+        with _signals_raised(), fewer_collections():
             status = body()
     except DeriveError as error:
         print(f"derive: {error}", file=sys.stderr)

@@ -9,7 +9,7 @@ than trying and failing late. Measured on the development machine (Python 3.11, 
 - Building a document costs about 6 ms per parameter even when few are derived in full, because
   the forward pass, the summary tables and the matrix form still list every unit and parameter
   (a 2-1000-2 network, 5002 parameters: 25 s with --only w1, 35 s with --style matrix).
-- JSON skips the document: the 2-4000-2 network (20,002 parameters) takes about 5 s
+- JSON skips the document: the 2-4000-2 network (20,002 parameters) takes about 2.4 s
   (benchmarks/json_large.py), and each further float64 step about 25 microseconds per
   parameter and sample.
 """

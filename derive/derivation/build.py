@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..engine.training import Training
 from ..errors import SpecError
@@ -14,12 +14,14 @@ from .facts import Facts, focus
 from .float64 import notes
 from .forward import forward_section, loss_section
 from .graph import Graph, build_graph
+from .ids import Ids
 from .model import Derivation, Section
 from .network_section import network_section
 from .notation import Notation
 from .quantities import Quantities
 from .tabulate import build_quantities
 from .update import after_section, summary_section, trace_section, update_section
+from .values import values_by_id
 
 if TYPE_CHECKING:
     from .circuit import Circuit
@@ -37,9 +39,9 @@ def derive_document(
     graph = build_graph(network, len(training.first.batch))
     naming = Notation(graph, network.train.optimizer, notation)
     quantities = build_quantities(network, training, graph, naming)
-    in_float = build_quantities(network, training, graph, naming, in_float64=True, formulas=False)
+    in_float = values_by_id(network, training, naming.id_of, in_float64=True)
     line_notes = notes(quantities, in_float, getattr(network.train.optimizer, "eps", None))
-    line_notes.update(published_notes(network, quantities, in_own_notation(network, training, graph, naming, quantities)))
+    line_notes.update(published_notes(network, quantities, in_own_notation(network, training, naming, quantities)))
     chosen = focus(naming, only)
     circuit = None
     if style == "graph":
@@ -84,16 +86,15 @@ def _circuit(graph: Graph, naming: Notation, quantities: Quantities, chosen: fro
     return build_circuit(graph, naming, quantities, loss, start)
 
 
-def in_own_notation(network: Network, training: Training, graph: Graph, naming: Notation,
-                    quantities: Quantities) -> dict[str, str]:
+def in_own_notation(network: Network, training: Training, naming: Notation, quantities: Quantities) -> dict[str, str]:
     """Each quantity ID in the network's default notation, which a [published] table uses, to its ID in ``naming``."""
     if network.published is None or not network.published.figures:
         return {}
-    default = Notation(graph, network.train.optimizer, None)
+    default = Ids.of(network)
     if default.scheme == naming.scheme:
         return {key: key for key in quantities}
     # the same quantities in the same order, named by the other notation
-    return dict(zip(build_quantities(network, training, graph, default, formulas=False), quantities))
+    return dict(zip(values_by_id(network, training, default), quantities))
 
 
 def published_notes(network: Network, quantities: Quantities, own: dict[str, str]) -> dict[str, Msg]:
@@ -112,8 +113,6 @@ def published_notes(network: Network, quantities: Quantities, own: dict[str, str
     return found
 
 
-def quantities_of(network: Network, training: Training, notation: str | None = None) -> dict:
-    """Every quantity's value by ID, without building the sections (for JSON)."""
-    graph = build_graph(network, len(training.first.batch))
-    naming = Notation(graph, network.train.optimizer, notation)
-    return build_quantities(network, training, graph, naming, formulas=False).values_by_id()
+def quantities_of(network: Network, training: Training, notation: str | None = None) -> dict[str, Any]:
+    """Every quantity's value by ID, without the graph, the formulas or the sections (for JSON)."""
+    return values_by_id(network, training, Ids.of(network, notation))

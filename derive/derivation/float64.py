@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import sympy as sp
 
@@ -38,19 +38,19 @@ def differs(exact: Any, in_float: Any) -> bool:
     return abs(a - b) > RELATIVE * max(abs(a), abs(b))
 
 
-def differences(exact: Quantities, in_float: Quantities) -> dict[str, Difference]:
-    """Every quantity of the first step that float64 gives otherwise, with where the difference starts."""
+def differences(exact: Quantities, in_float: Mapping[str, Any]) -> dict[str, Difference]:
+    """Every quantity of the first step that float64 (values by ID) gives otherwise, with where the difference starts."""
     found: dict[str, Difference] = {}
     place = _places(exact)
     for key, quantity in exact.items():
         other = in_float.get(key)
-        if other is None or not differs(quantity.value, other.value):
+        if other is None or not differs(quantity.value, other):
             continue
         sources = _references(quantity, exact)
         if quantity.kind == "after":  # the loss after the update is computed from every updated parameter
             sources = (exact[key] for key, difference in found.items() if difference.quantity.kind == "new")
         upstream = [found[source.id].root for source in sources if source.id in found]
-        found[key] = Difference(quantity, _as_written(other.value), min(upstream, key=place) if upstream else quantity)
+        found[key] = Difference(quantity, _as_written(other), min(upstream, key=place) if upstream else quantity)
     return found
 
 
@@ -80,14 +80,14 @@ def _references(quantity: Quantity, exact: Quantities) -> Iterator[Quantity]:
             pending.extend(node.args)
 
 
-def note(difference: Difference, exact: Quantities, in_float: Quantities, eps: Any) -> Msg:
+def note(difference: Difference, exact: Quantities, in_float: Mapping[str, Any], eps: Any) -> Msg:
     """The note at a value's line: PyTorch's float64 value, and why it differs."""
     quantity, root = difference.quantity, difference.root
     gets = msg("float64.gets", value=Versus(difference.float64, quantity.value))
     if quantity.kind == "new" and eps is not None:
         gradient = "grad_" + quantity.id.removeprefix("new_")
-        if exact[gradient].value == 0 and to_float(in_float[gradient].value) != 0:
-            return msg("float64.tiny_eps", gets=gets, leftover=Value(number=in_float[gradient].value),
+        if exact[gradient].value == 0 and to_float(in_float[gradient]) != 0:
+            return msg("float64.tiny_eps", gets=gets, leftover=Value(number=in_float[gradient]),
                        eps=Plain(eps, "g"))
     if root is not quantity:
         if quantity.kind == "slope" and root.kind == "net" and root.value == 0:
@@ -99,7 +99,7 @@ def note(difference: Difference, exact: Quantities, in_float: Quantities, eps: A
     return msg(f"float64.{reason}", gets=gets)
 
 
-def notes(exact: Quantities, in_float: Quantities, eps: Any = None) -> dict[str, Msg]:
+def notes(exact: Quantities, in_float: Mapping[str, Any], eps: Any = None) -> dict[str, Msg]:
     """The note of every shown value of the first step that float64 gives otherwise, by quantity ID.
 
     ``eps`` is the optimizer's eps when its step divides by the gradient's size (Adam, RMSprop).

@@ -9,9 +9,10 @@ from fractions import Fraction
 import sympy as sp
 
 from ..components import Activation
-from ..engine.parameters import Slot
+from ..engine.parameters import Slot, read, trained
 from ..expressions import swapped
 from ..network import Network
+from .ids import document_slots
 
 
 @dataclass(frozen=True)
@@ -157,36 +158,36 @@ def _linear_coefficients(expression: sp.Expr) -> dict[sp.Symbol, sp.Expr] | None
     return {symbol: parts[0] if len(parts) == 1 else sp.Add(*parts) for symbol, parts in found.items()}
 
 
+def _parameter_symbol(slot: Slot) -> sp.Symbol:
+    """w_0_1_2 (layer, row, column, from 0), b_0_1 (a neuron's own bias) or b_0 (a layer's shared bias)."""
+    if slot.kind == "weight":
+        return sp.Symbol(f"w_{slot.layer}_{slot.row}_{slot.column}", real=True)
+    if slot.row is None:
+        return sp.Symbol(f"b_{slot.layer}", real=True)
+    return sp.Symbol(f"b_{slot.layer}_{slot.row}", real=True)
+
+
 def build_graph(network: Network, samples: int = 1) -> Graph:
     """Build the symbols and local expressions of ``network``; ``samples`` is the derived batch's size."""
     inputs = tuple(sp.Symbol(f"x_{k}", real=True) for k in range(network.layers[0].in_features))
     targets = tuple(sp.Symbol(f"y_{j}", real=True) for j in range(network.layers[-1].out_features))
-    parameters: list[Parameter] = []
+    start = ([layer.weight for layer in network.layers], [layer.bias for layer in network.layers])
+    parameters = [Parameter(_parameter_symbol(slot), slot, read(*start, slot), trained(network, slot))
+                  for slot in document_slots(network)]
+    symbol_at = {parameter.slot: parameter.symbol for parameter in parameters}
     layers: list[tuple[Unit, ...]] = []
     previous: tuple[sp.Symbol, ...] = inputs
     for index, layer in enumerate(network.layers):
-        shared_bias = sp.Symbol(f"b_{index}", real=True) if layer.bias_kind == "shared" else None
         units = []
-        for j, row in enumerate(layer.weight):
-            weights = []
-            for k, value in enumerate(row):
-                symbol = sp.Symbol(f"w_{index}_{j}_{k}", real=True)
-                parameters.append(Parameter(symbol, Slot(index, "weight", j, k), value, True))
-                weights.append(symbol)
-            terms = [sp.Mul(w, a, evaluate=False) for w, a in zip(weights, previous)]
-            if layer.bias_kind == "per_neuron":
-                bias = sp.Symbol(f"b_{index}_{j}", real=True)
-                parameters.append(Parameter(bias, Slot(index, "bias", j, None), layer.bias[j], layer.train_bias))
-                terms.append(bias)
-            elif shared_bias is not None:
-                terms.append(shared_bias)
+        for j in range(layer.out_features):
+            terms = [sp.Mul(symbol_at[Slot(index, "weight", j, k)], a, evaluate=False) for k, a in enumerate(previous)]
+            if layer.bias_kind != "none":
+                terms.append(symbol_at[Slot(index, "bias", j if layer.bias_kind == "per_neuron" else None, None)])
             net = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
             z = sp.Symbol(f"z_{index}_{j}", real=True)
             a = sp.Symbol(f"a_{index}_{j}", real=True)
             delta = sp.Symbol(f"delta_{z.name}", real=True)
             units.append(Unit(index, j, z, a, delta, net, layer.activation))
-        if shared_bias is not None:
-            parameters.append(Parameter(shared_bias, Slot(index, "bias", None, None), layer.bias, layer.train_bias))
         layers.append(tuple(units))
         previous = tuple(unit.a for unit in units)
     optimizer = network.train.optimizer

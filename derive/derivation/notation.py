@@ -1,6 +1,7 @@
 """Names: quantity IDs (ASCII, usable as TOML keys) and display names, Mazur-style or layer-indexed.
 
 One ``Notation`` object answers both for every symbol of a graph; the printer and the figure ask it.
+The IDs themselves come from ids.py, which needs no graph.
 A display name is data (``Name``), not LaTeX: the printer decides how it is typeset.
 """
 
@@ -12,10 +13,8 @@ from typing import Union
 import sympy as sp
 
 from ..components import Optimizer
-from ..errors import UsageError
 from .graph import Graph, Parameter, Unit
-
-MAZUR_MAX_LAYERS = 2
+from .ids import Ids
 
 
 @dataclass(frozen=True)
@@ -45,41 +44,30 @@ class Marked:
 Written = Union[Name, Marked]
 
 
-def default_scheme(layer_count: int) -> str:
-    """Mazur-style names for networks with at most one hidden layer, indexed names otherwise."""
-    return "mazur" if layer_count <= MAZUR_MAX_LAYERS else "indexed"
-
-
 class Notation:
     """IDs and display names of every symbol of a graph under one naming scheme."""
 
     def __init__(self, graph: Graph, optimizer: Optimizer, scheme: str | None = None) -> None:
-        count = len(graph.layers)
-        scheme = scheme or default_scheme(count)
-        if scheme == "mazur" and count > MAZUR_MAX_LAYERS:
-            raise UsageError(
-                "--notation mazur names a network with at most one hidden layer; "
-                f"this one has {count - 1}: use --notation indexed"
-            )
-        self.scheme = scheme
+        widths = (len(graph.inputs),) + tuple(len(layer) for layer in graph.layers)
+        shared = [p.layer for p in graph.parameters if p.slot.kind == "bias" and p.slot.row is None]
+        self.id_of = Ids(widths, shared, scheme)
+        self.scheme = self.id_of.scheme
         self.graph = graph
         self.optimizer = optimizer
-        self.mazur = scheme == "mazur"
-        self._prefixes = ["h", "o"] if count == 2 else ["o"]
-        wide = max(len(graph.inputs), *(len(layer) for layer in graph.layers)) >= 10
+        self.mazur = self.id_of.mazur
+        self._prefixes = self.id_of.prefixes
+        wide = max(widths) >= 10
         self._separator = "," if wide else ""
         self.ids: dict[sp.Symbol, str] = {}
         self.names: dict[sp.Basic, Written] = {}
         self._name_everything()
-        self._name_display_symbols(count)
+        self._name_display_symbols(len(graph.layers))
 
     # -- units
 
     def label(self, unit: Unit) -> str:
         """The unit's short label: h1, o2 (Mazur) or 1_2 (layer, unit)."""
-        if self.mazur:
-            return f"{self._prefixes[unit.layer]}{unit.index + 1}"
-        return f"{unit.layer + 1}_{unit.index + 1}"
+        return self.id_of.label(unit.layer, unit.index)
 
     def unit_name(self, unit: Unit) -> Written:
         """How a heading names a neuron: h_1 (Mazur) or its output a^(l)_j."""
@@ -95,62 +83,57 @@ class Notation:
         letter = "i" if column == 0 else ("o" if column == columns - 1 else "h")
         return Name(letter, str(index + 1))
 
-    # -- IDs of derived quantities
+    # -- IDs of derived quantities (see ids.py)
 
     def delta_id(self, unit: Unit) -> str:
         """delta_o1, or delta2_1."""
-        return f"delta_{self.label(unit)}" if self.mazur else f"delta{self.label(unit)}"
+        return self.id_of.delta(unit.layer, unit.index)
 
     def dE_dout_id(self, unit: Unit) -> str:
         """dE_dout_h1, or dE_da1_2."""
-        return "dE_d" + self.ids[unit.a]
+        return self.id_of.dE_dout(unit.layer, unit.index)
 
     def path_id(self, unit: Unit, consumer: Unit) -> str:
-        """The part of dE/dout of a hidden unit that flows through one neuron it feeds: dE_o1_dout_h1
-        (dE_o1/dout_h1, as Mazur writes it), or dE_da1_2_via_2_1."""
-        if self.mazur:
-            return f"dE_{self.label(consumer)}_dout_{self.label(unit)}"
-        return f"{self.dE_dout_id(unit)}_via_{self.label(consumer)}"
+        """The part of dE/dout of a hidden unit that flows through one neuron it feeds: dE_o1_dout_h1, or dE_da1_2_via_2_1."""
+        return self.id_of.path(unit.layer, unit.index, consumer.index)
 
     def dout_dnet_id(self, unit: Unit) -> str:
         """dout_dnet_o1, or da_dz2_1."""
-        return f"dout_dnet_{self.label(unit)}" if self.mazur else f"da_dz{self.label(unit)}"
+        return self.id_of.dout_dnet(unit.layer, unit.index)
 
     def local_id(self, unit: Unit, symbol: sp.Symbol) -> str:
         """d(net of unit)/d(symbol): dnet_o1_dw5, dnet_o1_dout_h1, dz2_1_da1_1."""
-        return f"d{self.ids[unit.z]}_d{self.ids[symbol]}"
+        return self.id_of.local(unit.layer, unit.index, self.ids[symbol])
 
     def gradient_id(self, parameter: Parameter) -> str:
         """grad_w5."""
-        return "grad_" + self.ids[parameter.symbol]
+        return Ids.gradient(self.ids[parameter.symbol])
 
     def updated_id(self, parameter: Parameter) -> str:
         """new_w5."""
-        return "new_" + self.ids[parameter.symbol]
+        return Ids.updated(self.ids[parameter.symbol])
 
     def state_id(self, key: str, parameter: Parameter) -> str:
         """m_w5, vhat_w5, buf_w5: an optimizer's intermediate value for one parameter."""
-        return f"{key}_{self.ids[parameter.symbol]}"
+        return Ids.state(key, self.ids[parameter.symbol])
 
     def softmax_id(self, j: int) -> str:
         """p_o1, or p1."""
-        return f"p_o{j + 1}" if self.mazur else f"p{j + 1}"
+        return self.id_of.softmax(j)
 
     # -- the tables
 
     def _name_everything(self) -> None:
-        graph, ids, names = self.graph, self.ids, self.names
+        graph, ids, names, id_of = self.graph, self.ids, self.names, self.id_of
         for k, x in enumerate(graph.inputs):
-            ids[x] = f"i{k + 1}" if self.mazur else f"x{k + 1}"
-            names[x] = Name("i" if self.mazur else "x", str(k + 1))
+            ids[x], names[x] = id_of.input(k), Name("i" if self.mazur else "x", str(k + 1))
         for j, y in enumerate(graph.targets):
             term = graph.loss_terms[j]
+            ids[y], ids[term] = id_of.target(j), id_of.loss_term(j)
             if self.mazur:
-                ids[y], names[y] = f"target_o{j + 1}", Name("target", f"o{j + 1}", style="word")
-                ids[term], names[term] = f"E_o{j + 1}", Name("E", f"o{j + 1}")
+                names[y], names[term] = Name("target", f"o{j + 1}", style="word"), Name("E", f"o{j + 1}")
             else:
-                ids[y], names[y] = f"y{j + 1}", Name("y", str(j + 1))
-                ids[term], names[term] = f"E_{j + 1}", Name("E", str(j + 1))
+                names[y], names[term] = Name("y", str(j + 1)), Name("E", str(j + 1))
         ids[graph.loss_total] = "E"
         names[graph.loss_total] = Name("E", Name("total", style="word")) if self.mazur else Name("E")
         ids[graph.learning_rate], names[graph.learning_rate] = "lr", Name("eta")
@@ -158,15 +141,14 @@ class Notation:
             for unit in layer:
                 label = self.label(unit)
                 l, j = str(unit.layer + 1), str(unit.index + 1)
+                ids[unit.z], ids[unit.a] = id_of.net(unit.layer, unit.index), id_of.out(unit.layer, unit.index)
+                ids[unit.delta] = self.delta_id(unit)
                 if self.mazur:
-                    ids[unit.z], names[unit.z] = f"net_{label}", Name("net", label, style="word")
-                    ids[unit.a], names[unit.a] = f"out_{label}", Name("out", label, style="word")
+                    names[unit.z], names[unit.a] = Name("net", label, style="word"), Name("out", label, style="word")
                     names[unit.delta] = Name("delta", label)
                 else:
-                    ids[unit.z], names[unit.z] = f"z{label}", Name("z", j, f"({l})")
-                    ids[unit.a], names[unit.a] = f"a{label}", Name("a", j, f"({l})")
+                    names[unit.z], names[unit.a] = Name("z", j, f"({l})"), Name("a", j, f"({l})")
                     names[unit.delta] = Name("delta", j, f"({l})")
-                ids[unit.delta] = self.delta_id(unit)
         self._name_parameters()
         for s, share in enumerate(graph.sample_losses):
             names[share] = Marked(names[graph.loss_total], "sample", s + 1)
@@ -184,29 +166,18 @@ class Notation:
             ids[symbol], names[symbol] = hyper.id, Name(hyper.letter, hyper.index or None)
 
     def _name_parameters(self) -> None:
-        weight_number = shared_number = 0
         for parameter in self.graph.parameters:
             slot, symbol = parameter.slot, parameter.symbol
-            l = slot.layer + 1
-            if slot.kind == "weight":
-                weight_number += 1
-                j, k = slot.row + 1, slot.column + 1
-                if self.mazur:
-                    self.ids[symbol], self.names[symbol] = f"w{weight_number}", Name("w", str(weight_number))
-                else:
-                    self.ids[symbol] = f"w{l}_{j}_{k}"
-                    self.names[symbol] = Name("w", f"{j}{self._separator}{k}", f"({l})")
-                continue
-            if slot.row is None:  # a layer's shared bias: b1, b2 as in Mazur's post
-                shared_number += 1
-                self.ids[symbol] = f"b{shared_number}" if self.mazur else f"b{l}"
-                self.names[symbol] = Name("b", str(shared_number)) if self.mazur else Name("b", None, f"({l})")
-            elif self.mazur:  # a neuron's own bias is named by its neuron, so b2 never means two things
-                unit = self.graph.layers[slot.layer][slot.row]
-                self.ids[symbol], self.names[symbol] = f"b_{self.label(unit)}", Name("b", self.label(unit))
+            key = self.ids[symbol] = self.id_of.parameter(slot)
+            l = f"({slot.layer + 1})"
+            if self.mazur:  # w5, b1 and b_h1 are written as they are named
+                self.names[symbol] = Name(key[0], key[1:].removeprefix("_"))
+            elif slot.kind == "weight":
+                self.names[symbol] = Name("w", f"{slot.row + 1}{self._separator}{slot.column + 1}", l)
+            elif slot.row is None:
+                self.names[symbol] = Name("b", None, l)
             else:
-                self.ids[symbol] = f"b{l}_{slot.row + 1}"
-                self.names[symbol] = Name("b", str(slot.row + 1), f"({l})")
+                self.names[symbol] = Name("b", str(slot.row + 1), l)
 
     def matrix_display(self, key: str, written: Written) -> sp.Symbol:
         """A display symbol named on demand (an optimizer's state of a whole weight matrix)."""

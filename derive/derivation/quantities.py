@@ -3,7 +3,7 @@
 IDs follow the contract in design.md (``net_h1``, ``delta_o1``, ``grad_w5``, ``new_w5``, ``E``);
 a value that belongs to one sample of a batch carries ``@k`` (``out_h1@2``). The table is built
 once, from the training's numbers, before any section; sections refer to quantities by symbol or ID.
-tabulate.py builds it.
+values.py gives every ID and value in order (all JSON needs); tabulate.py adds symbols and formulas.
 """
 
 from __future__ import annotations

@@ -1,176 +1,174 @@
-"""Building the quantity table: every value of a derivation from its training's numbers, with its formula."""
+"""Building the quantity table: every value of a derivation (values.py) with its symbol and formula."""
 
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import partial
 from typing import Any
 
 import sympy as sp
 
-from ..engine.arithmetic import FLOAT64, Exact
-from ..engine.parameters import read
 from ..engine.passes import Pass, target_row
-from ..engine.training import FirstStep, Training
+from ..engine.training import Training
 from ..expressions import product, scaled, total
 from ..network import Network
-from .graph import Graph
+from .graph import Graph, Unit
 from .nodes import Partial
 from .notation import Notation
-from .quantities import Quantities, Quantity, trace_steps
+from .quantities import Quantities, Quantity
+from .values import entries
+
+Formula = sp.Basic | None
 
 
-def build_quantities(
-    network: Network, training: Training, graph: Graph, notation: Notation, in_float64: bool = False,
-    formulas: bool = True,
-) -> Quantities:
-    """Every quantity of the derivation of ``network``, from its training's numbers.
-
-    With ``in_float64`` the first step's quantities come from the float64 computation of the same
-    step (PyTorch's), under the same IDs, and the training trace is left out. Without ``formulas``
-    (JSON needs only values) no quantity gets a formula, which saves building 20,000 of them.
-    """
-    items: list[Quantity] = []
-    ids = notation.ids
-    step = training.float64 if in_float64 else FirstStep(
-        training.first, training.updates, training.after_first, training.after_first_loss
-    )
-    first = step.first
-    batch = len(first.batch)
-    optimizer = network.train.optimizer
-    rows = network.data.batch_size
-    ops = FLOAT64 if in_float64 else Exact()
-    settle = getattr(ops, "settle", lambda value: value)
-
-    def add(key: str, value: Any, symbol: sp.Basic | None = None, formula: Any = None,
-            sample: int | None = None, kind: str = "parameter") -> None:
-        """``formula`` is an expression, or a function that builds it (called only if formulas are wanted)."""
-        suffix = f"@{sample + 1}" if sample is not None and rows > 1 else ""
-        if callable(formula):
-            formula = formula() if formulas else None
-        items.append(Quantity(key + suffix, settle(value), symbol, formula if formulas else None, sample, kind))
-
-    for parameter in graph.parameters:
-        add(ids[parameter.symbol], parameter.value, parameter.symbol)
-    add("lr", optimizer.lr, graph.learning_rate, kind="setting")
-    settings = optimizer.setting_values()
-    for hyper in optimizer.hypers:
-        value = settings[hyper.key]
-        value = value[int(hyper.index) - 1] if isinstance(value, tuple) else value
-        add(hyper.id, value, graph.hypers[hyper.id], kind="setting")
-    for row in range(rows):
-        for x, value in zip(graph.inputs, network.data.inputs[row]):
-            add(ids[x], value, x, sample=row, kind="input")
-        for y, value in zip(graph.targets, target_row(network, row)):
-            add(ids[y], value, y, sample=row, kind="target")
-    for s in range(batch):
-        _sample_quantities(add, network, first, training.first.loss_scale, graph, notation, s, ops)
-    if batch > 1:
-        add("E", first.loss, graph.loss_total, lambda: total(list(graph.sample_losses)), kind="loss")
-    else:
-        add("E", first.loss, graph.loss_total,
-            lambda: _sample_loss_formula(first, training.first.loss_scale, graph, notation, 0), kind="loss")
-    for parameter in graph.parameters:
-        if parameter.trained:
-            gradient = read(first.grad_weights, first.grad_biases, parameter.slot)
-            if batch > 1:
-                formula = partial(_sum_of_shares, graph, parameter)
-            else:
-                formula = partial(_share_formula, graph, parameter)
-            add(notation.gradient_id(parameter), gradient, Partial(graph.loss_total, parameter.symbol), formula,
-                kind="gradient")
-    updates = {update.slot: update for update in step.updates}
-    for parameter in graph.parameters:
-        update = updates.get(parameter.slot)
-        if update is None:
-            continue
-        rules = dict(optimizer.first_step_rules(update_symbols(graph, parameter, optimizer))) if formulas else {}
-        for state in optimizer.shown_states():
-            symbol = graph.states[(state.key, parameter.symbol)]
-            add(notation.state_id(state.key, parameter), update.shown[state.key], symbol, rules.get(state.key), kind="state")
-        add(notation.updated_id(parameter), update.new, graph.updated[parameter.symbol], rules.get("new"), kind="new")
-    add("E_after", step.after_first_loss, kind="after")
-    if not in_float64:
-        _trace_quantities(add, network, training, graph, notation)
+def build_quantities(network: Network, training: Training, graph: Graph, notation: Notation) -> Quantities:
+    """Every quantity of the derivation of ``network``, from its training's (exact) numbers."""
+    symbols = _Symbols(network, training, graph, notation)
+    items = []
+    for key, value, sample, kind, place in entries(network, training, notation.id_of):
+        symbol, formula = getattr(symbols, kind)(place)
+        items.append(Quantity(key, value, symbol, formula, sample, kind))
     return Quantities(items)
 
 
-def _trace_quantities(add: Any, network: Network, training: Training, graph: Graph, notation: Notation) -> None:
-    """The losses a training trace shows, and the parameters and loss at its end."""
-    if len(training.batches) > 1:
-        epochs = training.epoch_losses
-        for epoch in trace_steps(len(epochs)):
-            add(f"E_epoch{epoch}", epochs[epoch - 1], kind="trace")
-    if network.updates > 1:
-        for step in trace_steps(network.updates):
-            add(f"E_step{step}", training.loss_history[step - 1], kind="trace")
-        for parameter in graph.parameters:
-            final = read(training.final.weights, training.final.biases, parameter.slot)
-            add("final_" + notation.ids[parameter.symbol], final, kind="trace")
-        add("E_final", training.final_loss, kind="trace")
+class _Symbols:
+    """Each quantity's symbol and formula, by its kind (a method each) and place (see values.py)."""
 
+    def __init__(self, network: Network, training: Training, graph: Graph, notation: Notation) -> None:
+        self.network, self.graph, self.notation = network, graph, notation
+        self.first: Pass = training.first
+        self.scale: Fraction = training.first.loss_scale
+        self.optimizer = network.train.optimizer
+        self._operands: tuple[Unit | None, list[sp.Symbol]] = (None, [])  # the last net input's, in order
+        self._rules: tuple[int | None, dict[str, sp.Basic]] = (None, {})  # the last parameter's update rules
 
-def _sample_quantities(add: Any, network: Network, first: Pass, scale: Fraction, graph: Graph,
-                       notation: Notation, s: int, ops: Any) -> None:
-    """The quantities of sample ``s`` of the derived batch; they belong to its row of the data.
+    def _unit(self, place: tuple) -> Unit:
+        return self.graph.layers[place[1]][place[2]]
 
-    ``scale`` is the loss's exact factor, which the formulas show whichever pass gives the values.
-    """
-    ids = notation.ids
-    sample = first.samples[s]
-    row = first.batch[s]
-    batch = len(first.batch)
-    E = graph.loss_total if batch == 1 else graph.sample_losses[s]
-    values: dict[sp.Basic, Any] = {p.symbol: p.value for p in graph.parameters}
-    values.update(zip(graph.inputs, network.data.inputs[row]))
-    values.update(zip(graph.targets, target_row(network, row)))
-    for index, layer in enumerate(graph.layers):
-        for unit in layer:
-            values[unit.z] = sample.z[index][unit.index]
-            values[unit.a] = sample.a[index][unit.index]
-            add(ids[unit.z], values[unit.z], unit.z, unit.net, row, "net")
-            add(ids[unit.a], values[unit.a], unit.a, lambda unit=unit: unit.written, row, "out")
-    for j, term in enumerate(graph.loss_terms):
-        unit, y = graph.outputs[j], graph.targets[j]
-        formula = None if sample.softmax else partial(network.loss.term, unit.a, y)
-        add(ids[term], sample.loss_terms[j], term, formula, row, "term")
-    for j, p in enumerate(sample.softmax):
-        add(notation.softmax_id(j), p, graph.softmax[j], sample=row, kind="softmax")
-    if sample.softmax:  # the cross-entropy of the sample, before the batch mean
-        symbol = notation.display("L" if batch == 1 else f"L{s}")
-        add("L", ops.total(sample.loss_terms), symbol, sample=row, kind="cross_entropy")
-    if batch > 1:
-        share = ops.mul(first.loss_scale, ops.total(sample.loss_terms))
-        add("E", share, E, partial(_sample_loss_formula, first, scale, graph, notation, s), row, "loss")
-    for index, layer in enumerate(graph.layers):
-        for unit in layer:
-            j = unit.index
-            values[unit.delta] = sample.delta[index][j]
-            for consumer in graph.consumers_of_output(unit):
-                weight = graph.local_derivative(consumer.net, unit.a)
-                add(notation.path_id(unit, consumer), ops.mul(sample.delta[index + 1][consumer.index], values[weight]),
-                    path_symbol(network, graph, unit, consumer, E, scale), product(consumer.delta, weight), row, "path")
-            add(notation.dE_dout_id(unit), sample.dE_da[index][j], Partial(E, unit.a),
-                partial(_dE_dout_formula, network, first, scale, graph, unit, values, E), row, "dE_dout")
-            add(notation.dout_dnet_id(unit), sample.da_dz[index][j], Partial(unit.a, unit.z),
-                lambda unit=unit: unit.slope, row, "slope")
-            add(notation.delta_id(unit), values[unit.delta], unit.delta,
-                partial(_error_signal_formula, E, unit), row, "delta")
-            for symbol in net_symbols(unit.net):
-                local = graph.local_derivative(unit.net, symbol)
-                add(notation.local_id(unit, symbol), Fraction(1) if local == 1 else values[local],
-                    Partial(unit.z, symbol), local, row, "local")
-    if batch > 1:
-        # Sample s's share of dE/dp: its error signal times the local derivative, summed over the units p feeds.
-        for parameter in graph.parameters:
-            if parameter.slot.kind == "bias" and parameter.slot.row is None:
-                share = sample.shared_bias_share[parameter.layer]
-            else:  # one unit takes the parameter: its error signal times the local derivative
-                unit, = graph.consumers(parameter)
-                local = graph.local_derivative(unit.net, parameter.symbol)
-                share = ops.mul(values[unit.delta], Fraction(1) if local == 1 else values[local])
-            add(notation.gradient_id(parameter), share, Partial(E, parameter.symbol),
-                partial(_share_formula, graph, parameter), row, "gradient")
+    def _loss(self, s: int) -> sp.Symbol:
+        """E for a single sample, E^(s) (sample s's share of E) in a batch."""
+        return self.graph.loss_total if len(self.first.batch) == 1 else self.graph.sample_losses[s]
+
+    def parameter(self, i: int) -> tuple[sp.Basic, Formula]:
+        return self.graph.parameters[i].symbol, None
+
+    def setting(self, hyper: str | None) -> tuple[sp.Basic, Formula]:
+        return (self.graph.learning_rate if hyper is None else self.graph.hypers[hyper]), None
+
+    def input(self, k: int) -> tuple[sp.Basic, Formula]:
+        return self.graph.inputs[k], None
+
+    def target(self, j: int) -> tuple[sp.Basic, Formula]:
+        return self.graph.targets[j], None
+
+    def net(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        unit = self._unit(place)
+        return unit.z, unit.net
+
+    def out(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        unit = self._unit(place)
+        return unit.a, unit.written
+
+    def term(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        s, j = place
+        if self.first.samples[s].softmax:
+            return self.graph.loss_terms[j], None
+        return self.graph.loss_terms[j], self.network.loss.term(self.graph.outputs[j].a, self.graph.targets[j])
+
+    def softmax(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        return self.graph.softmax[place[1]], None
+
+    def cross_entropy(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        return self.notation.display("L" if len(self.first.batch) == 1 else f"L{place[0]}"), None
+
+    def loss(self, place: tuple | None) -> tuple[sp.Basic, Formula]:
+        """Sample s's share of the loss, or (place None) the loss itself."""
+        if place is not None:
+            return self.graph.sample_losses[place[0]], self._sample_loss_formula(place[0])
+        if len(self.first.batch) > 1:
+            return self.graph.loss_total, total(list(self.graph.sample_losses))
+        return self.graph.loss_total, self._sample_loss_formula(0)
+
+    def path(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        s, layer, j, c = place
+        unit, consumer = self.graph.layers[layer][j], self.graph.layers[layer + 1][c]
+        weight = self.graph.local_derivative(consumer.net, unit.a)
+        return (path_symbol(self.network, self.graph, unit, consumer, self._loss(s), self.scale),
+                product(consumer.delta, weight))
+
+    def dE_dout(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        unit = self._unit(place)
+        return Partial(self._loss(place[0]), unit.a), self._dE_dout_formula(place[0], unit)
+
+    def slope(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        unit = self._unit(place)
+        return Partial(unit.a, unit.z), unit.slope
+
+    def delta(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        unit = self._unit(place)
+        E = self._loss(place[0])
+        return unit.delta, sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)
+
+    def local(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        """d(net)/d(operand): ``place`` ends with the operand's place in the net input as written."""
+        unit = self._unit(place)
+        if self._operands[0] is not unit:
+            self._operands = (unit, net_symbols(unit.net))
+        symbol = self._operands[1][place[3]]
+        return Partial(unit.z, symbol), self.graph.local_derivative(unit.net, symbol)
+
+    def gradient(self, place: int | tuple) -> tuple[sp.Basic, Formula]:
+        """Sample s's share of dE/dp (place (s, i)), or dE/dp itself (place i)."""
+        if isinstance(place, tuple):
+            s, i = place
+            parameter = self.graph.parameters[i]
+            return Partial(self.graph.sample_losses[s], parameter.symbol), _share_formula(self.graph, parameter)
+        parameter = self.graph.parameters[place]
+        if len(self.first.batch) > 1:
+            formula = _sum_of_shares(self.graph, parameter)
+        else:
+            formula = _share_formula(self.graph, parameter)
+        return Partial(self.graph.loss_total, parameter.symbol), formula
+
+    def state(self, place: tuple) -> tuple[sp.Basic, Formula]:
+        i, key = place
+        symbol = self.graph.parameters[i].symbol
+        return self.graph.states[(key, symbol)], self._rule(i, key)
+
+    def new(self, i: int) -> tuple[sp.Basic, Formula]:
+        return self.graph.updated[self.graph.parameters[i].symbol], self._rule(i, "new")
+
+    def after(self, place: None) -> tuple[sp.Basic | None, Formula]:
+        return None, None
+
+    trace = after
+
+    def _rule(self, i: int, key: str) -> sp.Basic | None:
+        """The optimizer's first-step rule for ``key`` of parameter i (the rules are written once per parameter)."""
+        if self._rules[0] != i:
+            parameter = self.graph.parameters[i]
+            symbols = update_symbols(self.graph, parameter, self.optimizer)
+            self._rules = (i, dict(self.optimizer.first_step_rules(symbols)))
+        return self._rules[1].get(key)
+
+    def _sample_loss_formula(self, s: int) -> sp.Basic:
+        """A sample's loss as its terms (or its cross-entropy L) times the loss's exact factor."""
+        if self.first.samples[s].softmax:
+            return scaled(self.scale, self.notation.display("L" if len(self.first.batch) == 1 else f"L{s}"))
+        return scaled(self.scale, total(list(self.graph.loss_terms)))
+
+    def _dE_dout_formula(self, s: int, unit: Unit) -> sp.Basic:
+        """dE/dout of a unit: the loss's derivative for an output, the sum of its paths for a hidden unit."""
+        graph = self.graph
+        if unit.layer < len(graph.layers) - 1:
+            E = self._loss(s)
+            return total([path_symbol(self.network, graph, unit, c, E, self.scale)
+                          for c in graph.consumers_of_output(unit)])
+        targets = target_row(self.network, self.first.batch[s])
+        if self.first.samples[0].softmax:
+            return scaled(self.scale, softmax_error(graph, unit.index, sum(targets) == 1))
+        out = self.first.samples[s].a[unit.layer][unit.index]
+        return scaled(self.scale, self.network.loss.derivative_shown(unit.a, graph.targets[unit.index], out,
+                                                                     targets[unit.index]))
 
 
 def update_symbols(graph: Graph, parameter: Any, optimizer: Any) -> dict[str, sp.Basic]:
@@ -185,11 +183,6 @@ def update_symbols(graph: Graph, parameter: Any, optimizer: Any) -> dict[str, sp
     }
 
 
-def _error_signal_formula(E: sp.Symbol, unit: Any) -> sp.Basic:
-    """delta = dE/dout times dout/dnet."""
-    return sp.Mul(Partial(E, unit.a), Partial(unit.a, unit.z), evaluate=False)
-
-
 def _sum_of_shares(graph: Graph, parameter: Any) -> sp.Basic:
     """dE/dp as the sum of the samples' shares."""
     return total([Partial(share, parameter.symbol) for share in graph.sample_losses])
@@ -199,24 +192,6 @@ def _share_formula(graph: Graph, parameter: Any) -> sp.Basic:
     """dE/dp as the error signals of the units p feeds times p's local derivatives."""
     return total([product(unit.delta, graph.local_derivative(unit.net, parameter.symbol))
                   for unit in graph.consumers(parameter)])
-
-
-def _sample_loss_formula(first: Pass, scale: Fraction, graph: Graph, notation: Notation, s: int) -> sp.Basic:
-    """A sample's loss as its terms (or its cross-entropy L) times the loss's exact factor."""
-    if first.samples[s].softmax:
-        return scaled(scale, notation.display("L" if len(first.batch) == 1 else f"L{s}"))
-    return scaled(scale, total(list(graph.loss_terms)))
-
-
-def _dE_dout_formula(network: Network, first: Pass, scale: Fraction, graph: Graph, unit: Any,
-                     values: dict, E: sp.Basic) -> sp.Basic:
-    """dE/dout of a unit: the loss's derivative for an output, the sum of its paths for a hidden unit."""
-    if unit.layer < len(graph.layers) - 1:
-        return total([path_symbol(network, graph, unit, c, E, scale) for c in graph.consumers_of_output(unit)])
-    y = graph.targets[unit.index]
-    if first.samples[0].softmax:
-        return scaled(scale, softmax_error(graph, unit.index, sum(values[t] for t in graph.targets) == 1))
-    return scaled(scale, network.loss.derivative_shown(unit.a, y, values[unit.a], values[y]))
 
 
 def path_symbol(network: Network, graph: Graph, unit: Any, consumer: Any, E: sp.Basic, scale: Fraction) -> sp.Basic:

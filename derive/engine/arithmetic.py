@@ -7,7 +7,7 @@ import operator
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
-from .twin import Precisions, TwinMath
+from .twin import Precisions, Twin, TwinMath
 
 DIGITS = 50
 CONVERSIONS_KEPT = 1 << 16  # Fraction-to-mpf conversions remembered per run
@@ -15,7 +15,13 @@ CONVERSIONS_KEPT = 1 << 16  # Fraction-to-mpf conversions remembered per run
 
 def is_exact(value: object) -> bool:
     """True for exact rationals (Fraction or int)."""
-    return isinstance(value, (Fraction, int))
+    kind = type(value)  # Fraction's isinstance goes through the numbers ABCs: the exact classes are asked first
+    return kind is Fraction or kind is int or (kind is not Twin and isinstance(value, (Fraction, int)))
+
+
+def _rational(value: Fraction | int) -> Fraction:
+    """An exact value as a Fraction (a Fraction as it is)."""
+    return value if type(value) is Fraction else Fraction(value)
 
 
 def is_mpf(value: object) -> bool:
@@ -27,6 +33,8 @@ def to_float(value: Any) -> float:
     """The float64 nearest the value."""
     if type(value) is float:
         return value
+    if is_mpf(value):  # asked before isinstance(value, Fraction), which goes through the numbers ABCs
+        return float(value)
     if isinstance(value, Fraction):
         return value.numerator / value.denominator
     return float(value)
@@ -47,7 +55,7 @@ class Exact:
         self.mp = TwinMath(self.precisions)
         self.zero: Any = Fraction(0)
         self.one: Any = Fraction(1)
-        self._converted: dict[Fraction, Any] = {}
+        self._converted: dict[tuple[int, int], Any] = {}
 
     def settle(self, value: Any) -> Any:
         """A finished value: a Fraction as it is, a twin as its precise copy at 50 digits."""
@@ -59,37 +67,40 @@ class Exact:
 
     def mpf(self, value: Any) -> Any:
         """The value as a twin (a number at both precisions)."""
+        if type(value) is Twin:
+            return value
         if isinstance(value, Fraction):
-            converted = self._converted.get(value)
+            key = value.numerator, value.denominator  # a tuple hashes faster than a Fraction
+            converted = self._converted.get(key)
             if converted is None:
                 converted = self.precisions.twin(value)
                 if len(self._converted) < CONVERSIONS_KEPT:
-                    self._converted[value] = converted
+                    self._converted[key] = converted
             return converted
         return self.precisions.twin(value)
 
     def add(self, a: Any, b: Any) -> Any:
         """a + b, exact when both are."""
         if is_exact(a) and is_exact(b):
-            return Fraction(a) + Fraction(b)
+            return _rational(a) + _rational(b)
         return self.mpf(a) + self.mpf(b)
 
     def sub(self, a: Any, b: Any) -> Any:
         """a - b, exact when both are."""
         if is_exact(a) and is_exact(b):
-            return Fraction(a) - Fraction(b)
+            return _rational(a) - _rational(b)
         return self.mpf(a) - self.mpf(b)
 
     def mul(self, a: Any, b: Any) -> Any:
         """a * b, exact when both are."""
         if is_exact(a) and is_exact(b):
-            return Fraction(a) * Fraction(b)
+            return _rational(a) * _rational(b)
         return self.mpf(a) * self.mpf(b)
 
     def div(self, a: Any, b: Any) -> Any:
         """a / b, exact when both are."""
         if is_exact(a) and is_exact(b):
-            return Fraction(a) / Fraction(b)
+            return _rational(a) / _rational(b)
         return self.mpf(a) / self.mpf(b)
 
     def sqrt(self, a: Any) -> Any:
@@ -120,12 +131,16 @@ class Exact:
         twins = []
         for a, b in zip(row, column):
             if is_exact(a) and is_exact(b):
-                exact += Fraction(a) * Fraction(b)
+                exact += _rational(a) * _rational(b)
             else:
                 twins.append(self.mpf(a) * self.mpf(b))
         if not twins:
             return exact
-        return self.precisions.total(twins + [self.mpf(exact)] if exact else twins)
+        if exact:
+            twins.append(self.mpf(exact))
+        elif len(twins) == 1:  # a sum of one product is the product (an exact 0 stays Fraction(0))
+            return twins[0]
+        return self.precisions.total(twins)
 
 
 class Float64:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 from ..network import Network
 from .arithmetic import FLOAT64, Exact, to_float
 from .parameters import Slot, read, trained_slots, write
 from .passes import Feed, Pass, State, run_pass
+from .twin import Twin
+
+PLAIN = frozenset({Fraction, int, float, str, bool, type(None), Slot})  # values that hold no twin
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def train(network: Network) -> Training:
     slots = trained_slots(network)
     exact = Exact()
     derived, _, _ = _first_step(network, exact, start, batches[0], slots)
-    derived = _settled(derived, exact)
+    derived = _settled(derived, exact, {})
     in_float, state, memories = _first_step(network, FLOAT64, start.converted(to_float), batches[0], slots)
     loss_history = [to_float(derived.first.loss)]
     total = network.updates
@@ -94,15 +98,33 @@ def _first_step(network: Network, ops: Any, start: State, batch: tuple[int, ...]
     return FirstStep(first, updates, state.copy(), ops.settle(after_loss) if ops.exact else after_loss), state, memories
 
 
-def _settled(value: Any, ops: Exact) -> Any:
-    """A finished exact result with every twin in it settled (lists, dicts and dataclasses walked)."""
-    if isinstance(value, list):
-        return [_settled(item, ops) for item in value]
-    if isinstance(value, dict):
-        return {key: _settled(item, ops) for key, item in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return replace(value, **{name: _settled(getattr(value, name), ops) for name in value.__dataclass_fields__})
-    return ops.settle(value)
+def _settled(value: Any, ops: Exact, settled: dict[int, Any]) -> Any:
+    """A finished exact result with every twin in it settled (lists, dicts and dataclasses walked).
+
+    ``settled`` maps each twin met so far (by id, while the result keeps it alive) to its settled
+    value: a twin the step holds several times (a gradient, and the update that used it) is settled
+    once. A plain value (a number, a Slot) is kept without a call, and so is a dataclass none of whose
+    fields changes.
+    """
+    kind = type(value)
+    if kind is Twin:
+        found = settled.get(id(value))
+        if found is None:
+            found = settled[id(value)] = ops.settle(value)
+        return found
+    if kind is list:
+        return [item if type(item) in PLAIN else _settled(item, ops, settled) for item in value]
+    if kind is dict:
+        return {key: item if type(item) in PLAIN else _settled(item, ops, settled) for key, item in value.items()}
+    if hasattr(kind, "__dataclass_fields__"):
+        changed = {}
+        for name in kind.__dataclass_fields__:
+            field = getattr(value, name)
+            new = field if type(field) in PLAIN else _settled(field, ops, settled)
+            if new is not field:
+                changed[name] = new
+        return replace(value, **changed) if changed else value
+    return value
 
 
 def _epoch_losses(network: Network, batches: tuple[tuple[int, ...], ...], history: list[float]) -> list[float]:

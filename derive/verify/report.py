@@ -7,7 +7,7 @@ from fractions import Fraction
 from ..derivation.float64 import Difference, differences
 from ..derivation.model import Derivation, Section, Table
 from ..derivation.quantities import Quantity
-from ..derivation.tabulate import build_quantities
+from ..derivation.values import values_by_id
 from ..network import Network
 from ..text.message import Math, Msg, Value, msg
 from .compare import Check, Report, verify
@@ -38,7 +38,7 @@ def verification_section(derivation: Derivation) -> Section:
 
 def exact_and_float64(derivation: Derivation) -> list[Difference]:
     """The values of the first step on which the exact derivation and float64 part ways, where a line's note says so."""
-    in_float = build_quantities(derivation.network, derivation.training, derivation.graph, derivation.notation, True)
+    in_float = values_by_id(derivation.network, derivation.training, derivation.notation.id_of, in_float64=True)
     found = differences(derivation.quantities, in_float)
     noted = {equation.quantity for section in derivation.sections for block in section.blocks
              for equation in block.equations if equation.note is not None}
