@@ -6,12 +6,15 @@ every line, exactly as a student with a calculator writes each value down and co
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
 
-from conftest import run_cli
+from conftest import assert_refused, python_env, run_cli
 from derive.api import Document, load
 from derive.engine.rounding import Carried, Rounded
 from derive.options import Options
@@ -135,3 +138,54 @@ def test_json_under_carry_gives_the_carried_quantities(capsys) -> None:
     payload = json.loads(out)
     assert payload["rounding"] == {"convention": "carry", "decimals": 3}
     assert payload["quantities"]["out_h1"] == 0.593
+
+
+@pytest.mark.parametrize("format_", ["markdown", "json"])
+def test_a_value_that_rounds_to_where_the_next_formula_has_no_value_is_refused(format_, tmp_path, capsys) -> None:
+    """Under BCE the saturated output 1 - 9.4e-14 rounds to 1 at 9 decimals, and -ln(1 - out) has no
+    finite value there: the command says so (exit 2, nothing written) instead of failing inside."""
+    output = tmp_path / "out.txt"
+    status, _, err = run_cli(["float64-bce-saturation", "--rounding", "carry", "--format", format_, "-o", str(output)], capsys)
+    assert_refused(status, err, "--rounding carry", "9 decimals", "E_o1", "--precision")
+    assert not output.exists()
+    status, _, err = run_cli(["float64-bce-saturation", "--rounding", "carry", "--precision", "15", "-o", str(output)], capsys)
+    assert status == 0, err
+
+
+DIVERGING_UNDER_CARRY = """\
+[[layer]]
+activation = "relu"
+weight = [[0.5, 0.0, 0.1], [0.0, 0.0, 0.9], [0.0, -0.5, 0.34], [0.0, 0.37, -0.63]]
+[[layer]]
+activation = "sigmoid"
+weight = [[-0.5, -0.6, -0.4, 0.4]]
+[data]
+input = [[0.4, 0.0, -0.05], [0.33, -0.23, -0.2], [0.0, 0.9, 0.49]]
+target = [[0.48], [0.18], [0.87]]
+[train]
+optimizer = "rmsprop"
+lr = 0.05
+weight_decay = 0.01
+"""
+
+
+def test_a_carried_value_far_below_the_last_decimal_rounds_to_zero_without_exhausting_memory(tmp_path) -> None:
+    """At 4 decimals RMSprop's v rounds to 0, the step divides by eps alone and a net input after it
+    reaches about -10^12: its sigmoid, e^-(10^12) near 0, once took every byte of memory to round."""
+    import resource
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(DIVERGING_UNDER_CARRY)
+
+    def two_gigabytes() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+    done = subprocess.run([sys.executable, "-m", "derive", str(spec), "--rounding", "carry", "--precision", "4",
+                           "--format", "json", "-o", "-"], capture_output=True, text=True, env=python_env(),
+                          preexec_fn=two_gigabytes, timeout=120)
+    assert done.returncode == 0, done.stderr
+    quantities = json.loads(done.stdout)["quantities"]
+    carried = {key: value for key, value in quantities.items() if key.startswith(("grad_", "new_", "E"))}
+    assert "E_after" in carried and len(carried) > 20
+    for key, value in carried.items():  # each as a student writes it down: on the grid of 4 decimals
+        assert (Fraction(str(value)) * 10**4).denominator == 1, (key, value)

@@ -8,7 +8,8 @@ from typing import Any
 
 from .model import Derivation, Section
 from .quantities import Quantities
-from .recompute import Recompute
+from ..errors import UsageError
+from .recompute import NotComputable, Recompute
 
 
 def carry_derivation(derivation: Derivation, decimals: int, values: Mapping[str, Any] | None = None) -> Derivation:
@@ -19,7 +20,13 @@ def carry_derivation(derivation: Derivation, decimals: int, values: Mapping[str,
     derivation no longer shows.
     """
     if values is None:
-        values = Recompute(derivation).values(decimals=decimals)
+        try:
+            values = Recompute(derivation).values(decimals=decimals)
+        except NotComputable as error:
+            raise UsageError(
+                f"--rounding carry: with every value rounded to {decimals} decimals, {error.quantity} "
+                f"{error.reason}; a higher --precision keeps the digits it needs"
+            ) from None
     quantities = Quantities([dataclasses.replace(q, value=values[q.id]) for q in derivation.quantities.values()])
     sections = tuple(_without_notes(section) for section in derivation.sections)
     return dataclasses.replace(derivation, quantities=quantities, sections=sections, rounding="carry")

@@ -17,17 +17,27 @@ import mpmath
 import sympy as sp
 
 from ..engine.rounding import carried
+from ..errors import UsageError
 from ..expressions import total
 from .model import Derivation
 from .quantities import Quantities, Quantity
 
 DIGITS = 60
+FLOAT64_LIMIT = 2**1024  # past the largest float64: the run has diverged, as PyTorch's would overflow
 GIVEN_KINDS = ("parameter", "setting", "input", "target")  # data of the exercise: never rounded, never recomputed
 FORWARD_KINDS = ("net", "out", "softmax", "cross_entropy", "term", "loss")
 
 
 class Unevaluable(ValueError):
     """A formula holds a node the evaluator does not know."""
+
+
+class NotComputable(UsageError):
+    """A quantity whose formula has no finite value at the values it is given (1/(1 - out) at out = 1)."""
+
+    def __init__(self, quantity: str, reason: str) -> None:
+        super().__init__(f"{quantity} {reason}")
+        self.quantity, self.reason = quantity, reason
 
 
 class Recompute:
@@ -251,7 +261,14 @@ class _Run:
             referred = recompute.lookup(node, quantity.sample)
             return None if referred is None else self.found[referred.id]
 
-        value = recompute.evaluate(formula, value_of)
+        try:
+            value = recompute.evaluate(formula, value_of)
+        except ZeroDivisionError:
+            raise NotComputable(key, "divides by zero") from None
+        if not isinstance(value, Fraction) and not recompute.mp.isfinite(value):
+            raise NotComputable(key, "has no finite value")
+        if abs(value) >= FLOAT64_LIMIT:
+            raise NotComputable(key, "grows beyond 10^308, past float64's range")
         return value if self.decimals is None else carried(value, self.decimals)
 
     def _after(self) -> Any:

@@ -37,6 +37,12 @@ def to_fraction(value: Any) -> Fraction:
     return Fraction(mantissa, 2**-exponent)
 
 
+def _binary_magnitude(value: Any) -> int:
+    """An mpmath float's binary exponent: 2^(result - 1) <= |value| < 2^result."""
+    _, _, exponent, bits = value._mpf_
+    return exponent + bits
+
+
 def round_half_up(value: Any, decimals: int) -> Fraction:
     """``value`` rounded to ``decimals`` places, ties away from zero (2.5 -> 3, -2.5 -> -3)."""
     exact = to_fraction(value)
@@ -50,6 +56,9 @@ def round_half_up(value: Any, decimals: int) -> Fraction:
 def carried(value: Any, decimals: int) -> Carried:
     """The value a student carries on with: itself if it has at most ``decimals`` places (Carried),
     else the decimal it rounds to (Rounded)."""
+    if hasattr(value, "_mpf_") and value and _binary_magnitude(value) < -4 * decimals - 8:
+        # below 10^-(decimals + 1): it rounds to 0, and e^-(10^12) as a Fraction would not fit in memory
+        return Rounded(Fraction(0))
     exact = to_fraction(value)
     rounded = round_half_up(exact, decimals)
     if rounded == exact and isinstance(value, (Fraction, int)):
