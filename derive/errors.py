@@ -17,6 +17,14 @@ class UsageError(DeriveError):
     """The command line asks for something that cannot be done."""
 
 
+class NotComputable(UsageError):
+    """A quantity whose formula has no finite value at the values it is given (1/(1 - out) at out = 1)."""
+
+    def __init__(self, quantity: str, reason: str) -> None:
+        super().__init__(f"{quantity} {reason}")
+        self.quantity, self.reason = quantity, reason
+
+
 class ToolMissingError(DeriveError):
     """An optional tool (pdflatex, torch) is needed but not installed."""
 

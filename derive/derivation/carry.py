@@ -8,8 +8,8 @@ from typing import Any
 
 from .model import Derivation, Section
 from .quantities import Quantities
-from ..errors import UsageError
-from .recompute import NotComputable, Recompute
+from ..errors import NotComputable, UsageError
+from .recompute import Recompute
 
 
 def carry_derivation(derivation: Derivation, decimals: int, values: Mapping[str, Any] | None = None) -> Derivation:

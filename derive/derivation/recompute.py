@@ -17,7 +17,7 @@ import mpmath
 import sympy as sp
 
 from ..engine.rounding import carried
-from ..errors import UsageError
+from ..errors import NotComputable
 from ..expressions import total
 from .model import Derivation
 from .quantities import Quantities, Quantity
@@ -30,14 +30,6 @@ FORWARD_KINDS = ("net", "out", "softmax", "cross_entropy", "term", "loss")
 
 class Unevaluable(ValueError):
     """A formula holds a node the evaluator does not know."""
-
-
-class NotComputable(UsageError):
-    """A quantity whose formula has no finite value at the values it is given (1/(1 - out) at out = 1)."""
-
-    def __init__(self, quantity: str, reason: str) -> None:
-        super().__init__(f"{quantity} {reason}")
-        self.quantity, self.reason = quantity, reason
 
 
 class Recompute:
@@ -265,10 +257,8 @@ class _Run:
             value = recompute.evaluate(formula, value_of)
         except ZeroDivisionError:
             raise NotComputable(key, "divides by zero") from None
-        if not isinstance(value, Fraction) and not recompute.mp.isfinite(value):
-            raise NotComputable(key, "has no finite value")
-        if abs(value) >= FLOAT64_LIMIT:
-            raise NotComputable(key, "grows beyond 10^308, past float64's range")
+        if not (isinstance(value, Fraction) or recompute.mp.isfinite(value)) or abs(value) >= FLOAT64_LIMIT:
+            raise NotComputable(key, "has no finite value within float64's range")
         return value if self.decimals is None else carried(value, self.decimals)
 
     def _after(self) -> Any:
