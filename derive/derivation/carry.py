@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import NotComputable, UsageError
 from .model import Derivation, Section
 from .quantities import Quantities
-from ..errors import NotComputable, UsageError
 from .recompute import Recompute
 
 
