@@ -153,7 +153,7 @@ class _Scene:
                 continue
             # ``clear`` only asks the arrows filed in the grid cells its label's bounds (grown by the
             # clearance) cover: a label's corner may come nearer an arrow's line than its grown box.
-            window = _window(segment, self.edge_grid.cell_box(segment_bounds(*self.segments[e])), extent)
+            window = _window(frame, self.edge_grid.cell_box(segment_bounds(*self.segments[e])), extent)
             if window is not None:
                 low = max(span[0] - width / 2 - CLEARANCE_CM, window[0])
                 high = min(span[1] + width / 2 + CLEARANCE_CM, window[1])
@@ -168,13 +168,12 @@ def _bounds_extent(frame: Frame, width: float, height: float) -> tuple[float, fl
             abs(w * frame.sin) + abs(h * frame.cos) + CLEARANCE_CM)
 
 
-def _window(segment: tuple[Point, Point], box: Box, extent: tuple[float, float]) -> tuple[float, float] | None:
-    """The distances along a segment at which a label's grown upright bounds meet ``box``, or None."""
-    (ax, ay), (bx, by) = segment
-    length = math.hypot(bx - ax, by - ay)
+def _window(frame: Frame, box: Box, extent: tuple[float, float]) -> tuple[float, float] | None:
+    """The distances along an arrow (from its frame's origin, in its direction) at which a label's grown
+    upright bounds meet ``box``, or None."""
     low, high = -math.inf, math.inf
-    for start, step, near, far, half in ((ax, (bx - ax) / length, box[0], box[2], extent[0]),
-                                         (ay, (by - ay) / length, box[1], box[3], extent[1])):
+    for start, step, near, far, half in ((frame.x, frame.cos, box[0], box[2], extent[0]),
+                                         (frame.y, frame.sin, box[1], box[3], extent[1])):
         first, last = near - half - start, far + half - start  # the centre's offset must lie within these
         if abs(step) < 1e-12:
             if not first <= 0.0 <= last:
